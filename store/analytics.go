@@ -116,7 +116,7 @@ func (s SnapshotStore) PostSnapshots(ctx context.Context, q analytics.SnapshotQu
 	clause, args := snapshotFilter(s.w, q, true)
 	query := `SELECT platform, account, post_id, post_cid, post_url, posted_at, measured_at,
 		likes, reposts, replies, quotes, bookmarks, impressions, reach, clicks FROM rapport_post_snapshots` + clause
-	return queryRows(ctx, s.w, query, args, func(rows *sql.Rows) (analytics.PostSnapshot, error) {
+	return queryRows(ctx, s.w, query, args, func(rows rows) (analytics.PostSnapshot, error) {
 		var sn analytics.PostSnapshot
 		var platform string
 		var posted, measured int64
@@ -139,7 +139,7 @@ func (s SnapshotStore) PostSnapshots(ctx context.Context, q analytics.SnapshotQu
 func (s SnapshotStore) FollowerSnapshots(ctx context.Context, q analytics.SnapshotQuery) iter.Seq2[analytics.FollowerSnapshot, error] {
 	clause, args := snapshotFilter(s.w, q, false)
 	query := `SELECT platform, account, measured_at, followers, following, posts FROM rapport_follower_snapshots` + clause
-	return queryRows(ctx, s.w, query, args, func(rows *sql.Rows) (analytics.FollowerSnapshot, error) {
+	return queryRows(ctx, s.w, query, args, func(rows rows) (analytics.FollowerSnapshot, error) {
 		var sn analytics.FollowerSnapshot
 		var platform string
 		var measured int64
@@ -157,7 +157,7 @@ func (s SnapshotStore) FollowerSnapshots(ctx context.Context, q analytics.Snapsh
 // queryRows runs a query on every range and yields scanned rows; it
 // follows the iterator conventions of package providers (an error once,
 // early stop closes the rows, each range re-runs the query).
-func queryRows[T any](ctx context.Context, w *Workspace, query string, args []any, scan func(*sql.Rows) (T, error)) iter.Seq2[T, error] {
+func queryRows[T any](ctx context.Context, w *Workspace, query string, args []any, scan func(rows) (T, error)) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var zero T
 		if err := ctx.Err(); err != nil {
@@ -170,7 +170,7 @@ func queryRows[T any](ctx context.Context, w *Workspace, query string, args []an
 			return
 		}
 		defer rows.Close()
-		if w.db.dialect == SQLite && w.tx == nil {
+		if w.db.dialect == SQLite && !w.inTx {
 			// SQLite runs on one connection: read the result before
 			// yielding so the consumer may query the store in its loop.
 			var buf []T

@@ -200,14 +200,58 @@ func (db *DB) Workspace(id string) (*Workspace, error) {
 	if len(id) > 200 {
 		return nil, errors.New("store: workspace id longer than 200 bytes")
 	}
-	return &Workspace{db: db, id: id, q: db.sql}, nil
+	return &Workspace{db: db, id: id, q: sqlQuerier{db.sql}}, nil
 }
 
-// querier is what *sql.DB and *sql.Tx have in common.
+// querier runs queries: a *sql.DB, a *sql.Tx, or a transaction of the
+// worker's job engine adapted to the same shape.
 type querier interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	exec(ctx context.Context, q string, args ...any) (rowsAffected int64, err error)
+	query(ctx context.Context, q string, args ...any) (rows, error)
+	queryRow(ctx context.Context, q string, args ...any) row
+}
+
+// rows is the part of *sql.Rows the store uses.
+type rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+	Close() error
+}
+
+// row is the part of *sql.Row the store uses; Scan returns sql.ErrNoRows
+// when there is no row.
+type row interface {
+	Scan(dest ...any) error
+}
+
+// sqlQuerier adapts database/sql.
+type sqlQuerier struct {
+	q interface {
+		ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+		QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+		QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	}
+}
+
+func (s sqlQuerier) exec(ctx context.Context, q string, args ...any) (int64, error) {
+	res, err := s.q.ExecContext(ctx, q, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+func (s sqlQuerier) query(ctx context.Context, q string, args ...any) (rows, error) {
+	r, err := s.q.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func (s sqlQuerier) queryRow(ctx context.Context, q string, args ...any) row {
+	return s.q.QueryRowContext(ctx, q, args...)
 }
 
 // Workspace is one tenant's view of the database. Its stores (Tokens, and
@@ -216,7 +260,8 @@ type Workspace struct {
 	db *DB
 	id string
 	q  querier
-	tx *sql.Tx
+	// inTx is set when q is a transaction the handle does not own.
+	inTx bool
 }
 
 // ID returns the workspace id.
@@ -227,14 +272,14 @@ func (w *Workspace) ID() string { return w.id }
 // transaction that completes a job. Commit and rollback stay with the
 // caller.
 func (w *Workspace) WithTx(tx *sql.Tx) *Workspace {
-	return &Workspace{db: w.db, id: w.id, q: tx, tx: tx}
+	return &Workspace{db: w.db, id: w.id, q: sqlQuerier{tx}, inTx: true}
 }
 
 // InTx runs fn with a handle whose queries share one transaction, committed
 // when fn returns nil and rolled back otherwise. Inside a handle that is
 // already in a transaction, fn joins it.
 func (w *Workspace) InTx(ctx context.Context, fn func(tx *Workspace) error) error {
-	if w.tx != nil {
+	if w.inTx {
 		return fn(w)
 	}
 	tx, err := w.db.sql.BeginTx(ctx, nil)
@@ -271,16 +316,16 @@ func (db *DB) rebind(q string) string {
 	return b.String()
 }
 
-func (w *Workspace) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return w.q.ExecContext(ctx, w.db.rebind(q), args...)
+func (w *Workspace) exec(ctx context.Context, q string, args ...any) (int64, error) {
+	return w.q.exec(ctx, w.db.rebind(q), args...)
 }
 
-func (w *Workspace) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return w.q.QueryContext(ctx, w.db.rebind(q), args...)
+func (w *Workspace) query(ctx context.Context, q string, args ...any) (rows, error) {
+	return w.q.query(ctx, w.db.rebind(q), args...)
 }
 
-func (w *Workspace) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	return w.q.QueryRowContext(ctx, w.db.rebind(q), args...)
+func (w *Workspace) queryRow(ctx context.Context, q string, args ...any) row {
+	return w.q.queryRow(ctx, w.db.rebind(q), args...)
 }
 
 // ts converts a time to the stored form: microseconds since the epoch, UTC;

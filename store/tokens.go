@@ -212,12 +212,12 @@ func (db *DB) RotateTokens(ctx context.Context) (int, error) {
 			return n, err
 		}
 		// Compare-and-set on the old key id: a token saved meanwhile wins.
-		res, err := db.sql.ExecContext(ctx, db.rebind(`UPDATE rapport_tokens SET key_id = ?, nonce = ?, ciphertext = ?
+		c, err := sqlQuerier{db.sql}.exec(ctx, db.rebind(`UPDATE rapport_tokens SET key_id = ?, nonce = ?, ciphertext = ?
 			WHERE workspace = ? AND name = ? AND key_id = ? AND nonce = ?`), keyID, nonce, ct, r.ws, r.name, r.keyID, r.nonce)
 		if err != nil {
 			return n, fmt.Errorf("store: rotate token %q: %w", r.name, err)
 		}
-		if c, _ := res.RowsAffected(); c == 1 {
+		if c == 1 {
 			n++
 		}
 	}
