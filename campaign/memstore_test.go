@@ -1,0 +1,12 @@
+package campaign_test
+
+import (
+	"testing"
+
+	"github.com/rapportkit/rapport/campaign"
+	"github.com/rapportkit/rapport/campaign/campaigntest"
+)
+
+func TestMemoryStore(t *testing.T) {
+	campaigntest.RunStore(t, func(t *testing.T) campaign.Store { return campaign.NewMemoryStore() })
+}
