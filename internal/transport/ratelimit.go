@@ -1,0 +1,285 @@
+package transport
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/rapportkit/rapport/providers"
+)
+
+// RateState is what the limiter of one bucket has learned from response
+// headers.
+type RateState struct {
+	// Known is true once a response carried rate-limit headers.
+	Known bool
+	// Limit is the number of requests allowed per window (0 if unknown).
+	Limit int
+	// Remaining is the number the server last reported as left.
+	Remaining int
+	// Reset is when the current window ends (zero if unknown).
+	Reset time.Time
+	// Window is the policy window (RateLimit-Policy w=), zero if unknown.
+	Window time.Duration
+	// Budget is how many more requests the client allows itself before
+	// Reset: Remaining less the requests sent since, counting those still
+	// in flight. -1 when unknown.
+	Budget int
+	// BlockedUntil is set while the client holds all requests back
+	// (Retry-After, or a spent budget until the reset).
+	BlockedUntil time.Time
+	// Rate is the pacing rate in requests per second; rate.Inf while the
+	// client does not pace.
+	Rate rate.Limit
+}
+
+// resetSlack is added to a reset time before the first request of the new
+// window, so that a request does not reach the server just before its
+// window rolls over.
+const resetSlack = 10 * time.Millisecond
+
+// maxBurst caps how many requests the limiter lets through back to back
+// once it paces.
+const maxBurst = 20
+
+// bucket is the learned rate limit of one group of endpoints.
+type bucket struct {
+	mu           sync.Mutex
+	known        bool
+	limit        int
+	hasLimit     bool
+	remaining    int
+	reset        time.Time
+	window       time.Duration
+	budget       int // -1: unknown
+	blockedUntil time.Time
+	inflight     int
+	lim          *rate.Limiter // nil: not pacing
+}
+
+func newBucket() *bucket { return &bucket{budget: -1} }
+
+func (b *bucket) state() RateState {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	s := RateState{
+		Known:        b.known,
+		Limit:        b.limit,
+		Remaining:    b.remaining,
+		Reset:        b.reset,
+		Window:       b.window,
+		Budget:       b.budget,
+		BlockedUntil: b.blockedUntil,
+		Rate:         rate.Inf,
+	}
+	if b.lim != nil {
+		s.Rate = b.lim.Limit()
+	}
+	return s
+}
+
+// rollover starts a new window once the known reset has passed. Called
+// with b.mu held.
+func (b *bucket) rollover(now time.Time) {
+	if b.reset.IsZero() || now.Before(b.reset) {
+		return
+	}
+	if b.window > 0 {
+		for !now.Before(b.reset) {
+			b.reset = b.reset.Add(b.window)
+		}
+	} else {
+		b.reset = time.Time{}
+	}
+	if b.hasLimit {
+		b.remaining = b.limit
+		b.budget = b.limit - b.inflight
+	} else {
+		b.budget = -1
+	}
+	b.pace(now)
+}
+
+// pace sets the limiter so that the budget spreads over the time left in
+// the window. Called with b.mu held.
+func (b *bucket) pace(now time.Time) {
+	if b.budget <= 0 || b.reset.IsZero() || !b.reset.After(now) {
+		if b.budget < 0 || b.reset.IsZero() {
+			b.lim = nil // nothing to pace by
+		}
+		return
+	}
+	left := b.reset.Sub(now)
+	r := rate.Limit(float64(b.budget) / left.Seconds())
+	burst := min(max(b.budget/10, 1), maxBurst)
+	if b.lim == nil {
+		b.lim = rate.NewLimiter(r, burst)
+		return
+	}
+	b.lim.SetLimitAt(now, r)
+	b.lim.SetBurstAt(now, burst)
+}
+
+// acquire waits until the bucket allows one more request. It fails with a
+// *providers.RateLimitError when the wait would exceed maxWait, and with
+// ctx's error when ctx ends first.
+func (b *bucket) acquire(ctx context.Context, now func() time.Time, sleep func(context.Context, time.Duration) error, maxWait time.Duration, onWait func(time.Duration)) error {
+	for {
+		t := now()
+		b.mu.Lock()
+		b.rollover(t)
+		var until time.Time
+		if t.Before(b.blockedUntil) {
+			until = b.blockedUntil
+		}
+		if b.budget == 0 && !b.reset.IsZero() && t.Before(b.reset.Add(resetSlack)) {
+			if r := b.reset.Add(resetSlack); r.After(until) {
+				until = r
+			}
+		}
+		if !until.IsZero() {
+			wait := until.Sub(t)
+			if wait > maxWait {
+				err := b.limitError(until)
+				b.mu.Unlock()
+				return err
+			}
+			b.mu.Unlock()
+			onWait(wait)
+			if err := sleep(ctx, wait); err != nil {
+				return err
+			}
+			continue
+		}
+		var res *rate.Reservation
+		var delay time.Duration
+		if b.lim != nil {
+			res = b.lim.ReserveN(t, 1)
+			delay = res.DelayFrom(t)
+			if delay > maxWait {
+				res.CancelAt(t)
+				err := b.limitError(t.Add(delay))
+				b.mu.Unlock()
+				return err
+			}
+		}
+		counted := b.budget > 0
+		if counted {
+			b.budget--
+		}
+		b.inflight++
+		b.mu.Unlock()
+		if delay <= 0 {
+			return nil
+		}
+		onWait(delay)
+		if err := sleep(ctx, delay); err != nil {
+			b.mu.Lock()
+			res.CancelAt(now())
+			b.inflight--
+			if counted {
+				b.budget++
+			}
+			b.mu.Unlock()
+			return err
+		}
+		return nil
+	}
+}
+
+// limitError builds the error for a wait the caller will not make. Called
+// with b.mu held.
+func (b *bucket) limitError(until time.Time) *providers.RateLimitError {
+	return &providers.RateLimitError{Limit: b.limit, Remaining: max(b.budget, 0), Reset: until}
+}
+
+// done records the end of a request that got no response.
+func (b *bucket) done() {
+	b.mu.Lock()
+	b.inflight--
+	b.mu.Unlock()
+}
+
+// learn records the end of a request and what its response said.
+func (b *bucket) learn(ri RateInfo, status int, now time.Time) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.inflight--
+	b.rollover(now)
+	if !ri.RetryAfter.IsZero() && (status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable) {
+		if ri.RetryAfter.After(b.blockedUntil) {
+			b.blockedUntil = ri.RetryAfter
+		}
+	}
+	if !ri.Known() {
+		return
+	}
+	b.known = true
+	if ri.HasLimit {
+		b.limit, b.hasLimit = ri.Limit, true
+	}
+	if ri.Window > 0 {
+		b.window = ri.Window
+	}
+	reset := ri.Reset
+	if reset.IsZero() && ri.HasRemaining && b.window > 0 && b.reset.IsZero() {
+		// A policy without a reset: assume the window started now.
+		reset = now.Add(b.window)
+	}
+	switch {
+	case !reset.IsZero() && !reset.After(now):
+		// The window this response describes is already over.
+	case !reset.IsZero() && !b.reset.IsZero() && reset.Before(b.reset.Add(-time.Second)):
+		// A late answer from an earlier window.
+	case ri.HasRemaining:
+		b.remaining = ri.Remaining
+		if !reset.IsZero() {
+			b.reset = reset
+		}
+		// Requests still in flight may not be counted in Remaining yet.
+		b.budget = max(ri.Remaining-b.inflight, 0)
+	case !reset.IsZero():
+		b.reset = reset
+	}
+	if status == http.StatusTooManyRequests {
+		b.budget = 0
+		if ri.RetryAfter.IsZero() && b.reset.After(now) && b.reset.After(b.blockedUntil) {
+			b.blockedUntil = b.reset
+		}
+	}
+	b.pace(now)
+}
+
+// rateTransport waits on the learned limit before each attempt and learns
+// from each response.
+type rateTransport struct {
+	c    *Client
+	base http.RoundTripper
+}
+
+// RoundTrip implements http.RoundTripper.
+func (t *rateTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	cl := callFrom(ctx)
+	b := t.c.bucket(cl.bucketName())
+	err := b.acquire(ctx, t.c.now, t.c.sleep, t.c.maxRateWait, func(d time.Duration) {
+		t.c.log.LogAttrs(ctx, levelDebug, "rate limit wait", cl.attrs(attrDuration("wait", d))...)
+	})
+	if err != nil {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, err
+	}
+	resp, err := t.base.RoundTrip(req)
+	if err != nil {
+		b.done()
+		return nil, err
+	}
+	now := t.c.now()
+	b.learn(ParseRateHeaders(resp.Header, now), resp.StatusCode, now)
+	return resp, nil
+}
