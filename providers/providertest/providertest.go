@@ -1,0 +1,256 @@
+package providertest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rapportkit/rapport/providers"
+)
+
+// Env describes the account under test and the data its platform (or fake
+// server) holds, plus hooks the suite uses to drive it. Zero/nil fields make
+// the checks that need them skip (t.Skip with the reason), never pass
+// silently.
+type Env struct {
+	Provider providers.Provider
+	// Followers is the exact number of followers the account has;
+	// FollowersPageSize is the page size the suite requests so pagination is
+	// exercised (Followers should span >= 3 pages).
+	Followers         int
+	FollowersPageSize int
+	// InboxMin is the minimum number of interactions the inbox holds.
+	InboxMin int
+	// ThreadPost is a post that has at least one ancestor or reply.
+	ThreadPost providers.Ref
+	// MetricsPosts are posts whose metrics exist.
+	MetricsPosts []providers.Ref
+	// SearchQuery has at least one result.
+	SearchQuery string
+	// ReactTo is another account's post the account may like/repost.
+	ReactTo providers.Ref
+	// MessageTo is an account (id or handle) the account may message directly.
+	MessageTo string
+	// NewInteraction makes another account mention the account under test
+	// (so the cursor test can see that new items arrive after a cursor and
+	// old ones are not yielded again).
+	NewInteraction func(t *testing.T)
+	// LoseNextCreate makes the platform apply the next create but lose its
+	// response.
+	LoseNextCreate func(t *testing.T)
+	// FailNext makes the next n requests fail with the HTTP status (429 or
+	// 503) and, for 429, the Retry-After (0 = header absent).
+	FailNext func(t *testing.T, n int, status int, retryAfter time.Duration)
+	// CountPosts returns how many posts on the platform have exactly this
+	// text (to detect duplicates).
+	CountPosts func(t *testing.T, text string) int
+}
+
+// Timeout bounds how long any single call of the suite may take before it
+// is reported as hanging; a call with a cancelled context must return well
+// within it.
+const Timeout = 10 * time.Second
+
+// Run runs the conformance suite. newEnv is called once per subtest and
+// must return a fresh, independent environment (fresh fake server or
+// network).
+func Run(t *testing.T, newEnv func(t *testing.T) *Env) {
+	t.Helper()
+	checks := []struct {
+		name string
+		run  func(t *testing.T, e *Env)
+	}{
+		{"Capabilities", testCapabilities},
+		{"Wrapper", testWrapper},
+		{"Self", testSelf},
+		{"Followers", testFollowers},
+		{"FollowersCancel", testFollowersCancel},
+		{"Inbox", testInbox},
+		{"InboxNew", testInboxNew},
+		{"DirectMessages", testDirectMessages},
+		{"Publish", testPublish},
+		{"Reply", testReply},
+		{"Posts", testPosts},
+		{"Thread", testThread},
+		{"Metrics", testMetrics},
+		{"Search", testSearch},
+		{"React", testReact},
+		{"SendMessage", testSendMessage},
+		{"Limits", testLimits},
+		{"ErrorUnavailable", testUnavailable},
+		{"ErrorRateLimited", testRateLimited},
+		{"ErrorRateLimitedNoRetryAfter", testRateLimitedNoRetryAfter},
+		{"ErrorListing", testListingError},
+		{"ErrorNotFound", testNotFound},
+		{"IdempotencyKey", testIdempotencyKey},
+		{"ExactlyOnce", testExactlyOnce},
+		{"Cancelled", testCancelled},
+	}
+	for _, c := range checks {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnv(t)
+			if e == nil || e.Provider == nil {
+				t.Fatal("newEnv returned no Provider")
+			}
+			c.run(t, e)
+		})
+	}
+}
+
+// implements reports whether p itself or a provider it wraps implements
+// capability c, by direct type assertion (independent of providers.As).
+func implements(p providers.Provider, c providers.Capability) bool {
+	for p != nil {
+		var ok bool
+		switch c {
+		case providers.CapPublish:
+			_, ok = p.(providers.Publisher)
+		case providers.CapDelete:
+			_, ok = p.(providers.Deleter)
+		case providers.CapFollowers:
+			_, ok = p.(providers.FollowerLister)
+		case providers.CapInbox:
+			_, ok = p.(providers.InboxReader)
+		case providers.CapDirectMessages:
+			_, ok = p.(providers.DirectMessageReader)
+		case providers.CapThread:
+			_, ok = p.(providers.ThreadReader)
+		case providers.CapMetrics:
+			_, ok = p.(providers.MetricsReader)
+		case providers.CapSearch:
+			_, ok = p.(providers.Searcher)
+		case providers.CapReact:
+			_, ok = p.(providers.Reactor)
+		case providers.CapSendMessage:
+			_, ok = p.(providers.DirectMessenger)
+		case providers.CapPosts:
+			_, ok = p.(providers.PostLister)
+		case providers.CapLimits:
+			_, ok = p.(providers.LimitsReader)
+		}
+		if ok {
+			return true
+		}
+		u, isWrapper := p.(providers.Unwrapper)
+		if !isWrapper {
+			return false
+		}
+		p = u.Unwrap()
+	}
+	return false
+}
+
+// need skips t unless the provider has capability c; when it lacks it, the
+// helper for c must fail with ErrUnsupported first.
+func need(t *testing.T, e *Env, c providers.Capability) {
+	t.Helper()
+	if implements(e.Provider, c) {
+		return
+	}
+	if err := callHelper(context.Background(), e.Provider, c); !errors.Is(err, providers.ErrUnsupported) {
+		t.Fatalf("provider lacks %s but its helper returned %v, want an error wrapping ErrUnsupported", c, err)
+	}
+	t.Skipf("provider does not implement %s (the helper correctly reports ErrUnsupported)", c)
+}
+
+// callHelper calls the package-level helper for capability c with harmless
+// arguments and returns its error (the first error of a listing).
+func callHelper(ctx context.Context, p providers.Provider, c providers.Capability) error {
+	ref := providers.Ref{ID: "providertest-missing"}
+	switch c {
+	case providers.CapPublish:
+		_, err := providers.Publish(ctx, p, providers.Draft{Text: "providertest capability probe"})
+		return err
+	case providers.CapDelete:
+		return providers.Delete(ctx, p, ref)
+	case providers.CapFollowers:
+		return firstErr(providers.Followers(ctx, p, providers.FollowersOptions{}))
+	case providers.CapInbox:
+		return firstErr(providers.Interactions(ctx, p, providers.InboxOptions{}))
+	case providers.CapDirectMessages:
+		return firstErr(providers.DirectMessages(ctx, p, providers.InboxOptions{}))
+	case providers.CapThread:
+		_, err := providers.GetThread(ctx, p, ref)
+		return err
+	case providers.CapMetrics:
+		_, err := providers.GetMetrics(ctx, p, []providers.Ref{ref})
+		return err
+	case providers.CapSearch:
+		return firstErr(providers.Search(ctx, p, providers.SearchQuery{Query: "providertest"}))
+	case providers.CapReact:
+		return providers.React(ctx, p, providers.ReactLike, ref)
+	case providers.CapSendMessage:
+		_, err := providers.SendMessage(ctx, p, "providertest-missing", providers.Draft{Text: "providertest capability probe"})
+		return err
+	case providers.CapPosts:
+		return firstErr(providers.Posts(ctx, p, providers.PostsOptions{}))
+	case providers.CapLimits:
+		_, err := providers.GetLimits(ctx, p)
+		return err
+	}
+	return fmt.Errorf("unknown capability %q", c)
+}
+
+// firstErr ranges over seq and returns its first error (nil if none).
+func firstErr[T any](seq iter.Seq2[T, error]) error {
+	for _, err := range seq {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// prompt runs f and fails t if it does not return within Timeout.
+func prompt(t *testing.T, what string, f func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f()
+	}()
+	timer := time.NewTimer(Timeout)
+	defer timer.Stop()
+	select {
+	case <-done:
+	case <-timer.C:
+		t.Fatalf("%s did not return within %v", what, Timeout)
+	}
+}
+
+// ctxT returns a context bounded by Timeout and cancelled when t ends.
+func ctxT(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), Timeout)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// uniqueText returns a post text no other check or run uses.
+func uniqueText(t *testing.T, what string) string {
+	return fmt.Sprintf("providertest %s %s %s", what, strings.ReplaceAll(t.Name(), "/", " "), providers.NewIdempotencyKey()[:12])
+}
+
+// ids returns the IDs of accounts.
+func ids(list []providers.Account) []string {
+	out := make([]string, len(list))
+	for i, a := range list {
+		out[i] = a.ID
+	}
+	return out
+}
+
+func equalStrings(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
