@@ -159,9 +159,9 @@ func causeText(err error) string {
 	if errors.As(err, &te) {
 		var re *oauth2.RetrieveError
 		if errors.As(te.err, &re) {
-			s := "token endpoint refused"
+			s := "token endpoint refused the grant"
 			if re.Response != nil {
-				s += " with " + strconv.Itoa(re.Response.StatusCode)
+				s = "token endpoint answered " + strconv.Itoa(re.Response.StatusCode)
 			}
 			if re.ErrorCode != "" {
 				s += " (" + re.ErrorCode + ")"

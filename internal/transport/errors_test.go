@@ -120,6 +120,8 @@ func TestRedact(t *testing.T) {
 		`Get "https://a.example/x?password=SECRET1": dial tcp`,
 		"grant_type=refresh_token&refresh_token=SECRET1&client_secret=SECRET1",
 		"Authorization: Bearer SECRET1",
+		"authorization: token SECRET1",
+		`{"Authorization":"SECRET1"}`,
 		"code=SECRET1&state=x",
 	} {
 		if got := redact(in); strings.Contains(got, "SECRET1") {

@@ -23,12 +23,16 @@ const redacted = "REDACTED"
 var secretParam = regexp.MustCompile(`(?i)([a-z0-9_.\-]*(?:token|password|passwd|secret|code|verifier|api_?key|signature|sig|session)[a-z0-9_.\-]*)=([^&\s"'<>,;]*)`)
 
 // authValue matches credentials in Authorization-style values.
-var authValue = regexp.MustCompile(`(?i)\b(bearer|basic|dpop|token|oauth)\s+[A-Za-z0-9\-._~+/]+=*`)
+var authValue = regexp.MustCompile(`(?i)\b(bearer|basic|dpop|mac)\s+[A-Za-z0-9\-._~+/]+=*`)
+
+// authHeader matches a quoted Authorization header line.
+var authHeader = regexp.MustCompile(`(?i)\b((?:proxy-)?authorization"?\s*[:=]\s*"?)[^"\r\n,]*`)
 
 // redact removes credentials from a text that may quote a URL, a query
 // string or a header value.
 func redact(s string) string {
 	s = secretParam.ReplaceAllString(s, "${1}="+redacted)
+	s = authHeader.ReplaceAllString(s, "${1}"+redacted)
 	return authValue.ReplaceAllString(s, "${1} "+redacted)
 }
 

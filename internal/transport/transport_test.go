@@ -135,7 +135,7 @@ func TestPostWithoutKeyNotRetriedAfterServerReceivedIt(t *testing.T) {
 			w.WriteHeader(500)
 			fmt.Fprint(w, `{"error":"Internal Server Error"}`)
 		},
-		"503": func(t *testing.T, w http.ResponseWriter) { w.WriteHeader(503) },
+		"503":                func(t *testing.T, w http.ResponseWriter) { w.WriteHeader(503) },
 		"connection dropped": dropConnection,
 		"truncated body": func(t *testing.T, w http.ResponseWriter) {
 			w.Header().Set("Content-Length", "100")
