@@ -414,11 +414,12 @@ func (c *Client) Followers(ctx context.Context, opts providers.FollowersOptions)
 }
 
 // Interactions yields the interactions the account received after
-// opts.Since, oldest first, each with its Cursor. Interactions arriving
-// while a listing runs are picked up by the next page or by a later call
-// resumed from the last Cursor; none is skipped or repeated. With an empty
-// Since and a positive Limit, only the newest Limit interactions (of the
-// selected kinds) are yielded.
+// opts.Since, in the order they arrived (oldest first), each with its
+// Cursor. Interactions arriving while a listing runs are picked up by the
+// next page or by a later call resumed from the last Cursor; none is
+// skipped or repeated. With an empty Since and a positive Limit, only the
+// newest Limit interactions (of the selected kinds) are yielded. Mentions,
+// replies, quotes and messages whose post was deleted are left out.
 func (c *Client) Interactions(ctx context.Context, opts providers.InboxOptions) iter.Seq2[providers.Interaction, error] {
 	return c.inbox(ctx, providers.CapInbox, opts, false)
 }
@@ -437,7 +438,11 @@ func (c *Client) inbox(ctx context.Context, op providers.Capability, opts provid
 	for _, k := range opts.Kinds {
 		kinds[k] = true
 	}
-	match := func(it *interaction) bool { return len(kinds) == 0 || kinds[it.kind] }
+	// An interaction whose own post was deleted is withdrawn, as platforms
+	// withdraw the notification of a deleted post.
+	match := func(it *interaction) bool {
+		return (len(kinds) == 0 || kinds[it.kind]) && (it.post == nil || !it.post.deleted)
+	}
 	parse := func(s string) (int64, error) {
 		v, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || v < 0 {
@@ -707,6 +712,24 @@ func (c *Client) react(ctx context.Context, kind providers.ReactionKind, ref pro
 		return n.lostResponse(providers.CapReact)
 	}
 	return nil
+}
+
+// Follow makes the client's account follow another account (handle or
+// ID), as Network.Follow does.
+func (c *Client) Follow(ctx context.Context, handleOrID string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return c.n.Follow(c.a.info.ID, handleOrID)
+}
+
+// Unfollow ends the client's account's follow of another account, as
+// Network.Unfollow does.
+func (c *Client) Unfollow(ctx context.Context, handleOrID string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return c.n.Unfollow(c.a.info.ID, handleOrID)
 }
 
 // Limits returns the publishing limits the network enforces.

@@ -2,6 +2,7 @@ package memory
 
 import (
 	"math"
+	"math/rand/v2"
 
 	"github.com/rapportkit/rapport/providers"
 )
@@ -62,4 +63,13 @@ func (n *Network) unit(a, b int64) float64 {
 	x *= 0x94D049BB133111EB
 	x ^= x >> 31
 	return float64(x>>11) / (1 << 53)
+}
+
+// Rand returns a source of randomness for simulations built on the
+// network, determined by the network's seed and stream: the same seed and
+// stream always give the same sequence, and different streams give
+// independent ones (use one stream per simulated actor or purpose). The
+// returned *rand.Rand is not safe for concurrent use.
+func (n *Network) Rand(stream uint64) *rand.Rand {
+	return rand.New(rand.NewPCG(uint64(n.cfg.seed), stream))
 }

@@ -40,7 +40,7 @@ type account struct {
 	seq       int64
 	info      providers.Account // static fields; counts are derived
 	followers followSet         // who follows this account
-	following map[*account]struct{}
+	following map[*account]int // followee → index in its followers.edges
 	inbox     []*interaction // every interaction received, oldest first
 	dms       []*interaction // the direct messages among them
 	posts     []*post        // own posts, oldest first (deleted ones flagged)
@@ -170,7 +170,7 @@ func (n *Network) CreateAccount(a providers.Account) (providers.Account, error) 
 	}
 	a.Links = append([]string(nil), a.Links...)
 	a.Followers, a.Following, a.Posts = providers.Count{}, providers.Count{}, providers.Count{}
-	acc := &account{seq: seq, info: a, following: map[*account]struct{}{}, keys: map[string]*post{}}
+	acc := &account{seq: seq, info: a, following: map[*account]int{}, keys: map[string]*post{}}
 	n.accounts = append(n.accounts, acc)
 	n.byHandle[key] = acc
 	n.byID[a.ID] = acc
@@ -233,9 +233,7 @@ func (n *Network) Follow(follower, followee string) error {
 	}
 	var notes []note
 	if _, ok := fr.following[fe]; !ok {
-		n.nextFollow++
-		fe.followers.add(n.nextFollow, fr)
-		fr.following[fe] = struct{}{}
+		n.follow(fr, fe)
 		n.deliver(&notes, fe, &interaction{kind: providers.Follow, actor: fr, at: n.cfg.now()})
 	}
 	n.unlockAndNotify(notes)
@@ -255,10 +253,7 @@ func (n *Network) Unfollow(follower, followee string) error {
 	if err != nil {
 		return fmt.Errorf("memory: unfollow: followee: %w", err)
 	}
-	if _, ok := fr.following[fe]; ok {
-		delete(fr.following, fe)
-		fe.followers.remove(fr)
-	}
+	n.unfollow(fr, fe)
 	return nil
 }
 
@@ -467,10 +462,11 @@ func visible(p *post, viewer *account) bool {
 }
 
 // followSet holds the followers of one account in follow order, so that a
-// page of followers is found by binary search rather than a scan.
+// page of followers is found by binary search rather than a scan. Each
+// follower's account.following entry holds the index of its edge here.
 type followSet struct {
 	edges []edge
-	pos   map[*account]int // live follower → index in edges
+	live  int
 	dead  int
 }
 
@@ -479,33 +475,39 @@ type edge struct {
 	who *account // nil once unfollowed
 }
 
-func (s *followSet) len() int { return len(s.pos) }
+func (s *followSet) len() int { return s.live }
 
-func (s *followSet) add(seq int64, a *account) {
-	if s.pos == nil {
-		s.pos = map[*account]int{}
-	}
-	s.pos[a] = len(s.edges)
-	s.edges = append(s.edges, edge{seq: seq, who: a})
+// follow records that fr follows fe. The caller holds n.mu for writing and
+// has checked that fr does not follow fe yet.
+func (n *Network) follow(fr, fe *account) {
+	n.nextFollow++
+	fr.following[fe] = len(fe.followers.edges)
+	fe.followers.edges = append(fe.followers.edges, edge{seq: n.nextFollow, who: fr})
+	fe.followers.live++
 }
 
-func (s *followSet) remove(a *account) {
-	i, ok := s.pos[a]
+// unfollow ends fr's follow of fe, if any. Unfollowed edges are left as
+// holes and compacted once they are the majority. The caller holds n.mu
+// for writing.
+func (n *Network) unfollow(fr, fe *account) {
+	i, ok := fr.following[fe]
 	if !ok {
 		return
 	}
+	delete(fr.following, fe)
+	s := &fe.followers
 	s.edges[i].who = nil
-	delete(s.pos, a)
+	s.live--
 	s.dead++
 	if s.dead > 64 && s.dead*2 > len(s.edges) {
-		live := make([]edge, 0, len(s.pos))
+		kept := make([]edge, 0, s.live)
 		for _, e := range s.edges {
 			if e.who != nil {
-				s.pos[e.who] = len(live)
-				live = append(live, e)
+				e.who.following[fe] = len(kept)
+				kept = append(kept, e)
 			}
 		}
-		s.edges, s.dead = live, 0
+		s.edges, s.dead = kept, 0
 	}
 }
 
