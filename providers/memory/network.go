@@ -40,10 +40,10 @@ type account struct {
 	seq       int64
 	info      providers.Account // static fields; counts are derived
 	followers followSet         // who follows this account
-	following map[*account]int // followee → index in its followers.edges
-	inbox     []*interaction // every interaction received, oldest first
-	dms       []*interaction // the direct messages among them
-	posts     []*post        // own posts, oldest first (deleted ones flagged)
+	following map[*account]int  // followee → index in its followers.edges
+	inbox     []*interaction    // every interaction received, oldest first
+	dms       []*interaction    // the direct messages among them
+	posts     []*post           // own posts, oldest first (deleted ones flagged)
 	livePosts int
 	keys      map[string]*post // idempotency key → post
 }
