@@ -36,6 +36,7 @@ type config struct {
 	retryMax    time.Duration
 	retrySet    bool
 	maxRateWait time.Duration
+	sleep       func(context.Context, time.Duration) error
 	chatService string
 	userAgent   string
 }
@@ -134,13 +135,30 @@ func WithRetry(maxRetries int, waitMin, waitMax time.Duration) Option {
 }
 
 // WithMaxRateWait sets the longest the client waits for a rate limit to
-// reset before failing with a *providers.RateLimitError (default 1 minute).
+// reset before failing with a *providers.RateLimitError (default 1
+// minute); 0 means never wait.
 func WithMaxRateWait(d time.Duration) Option {
 	return func(c *config) error {
 		if d < 0 {
 			return fmt.Errorf("bluesky: WithMaxRateWait: negative duration %s", d)
 		}
 		c.maxRateWait = d
+		if d == 0 {
+			c.maxRateWait = -1
+		}
+		return nil
+	}
+}
+
+// WithSleep sets how the client waits for a rate limit (default: a timer
+// honouring the context). Simulations and tests pair it with WithClock so
+// that waits advance their clock instead of taking real time.
+func WithSleep(sleep func(ctx context.Context, d time.Duration) error) Option {
+	return func(c *config) error {
+		if sleep == nil {
+			return errors.New("bluesky: WithSleep: nil function")
+		}
+		c.sleep = sleep
 		return nil
 	}
 }
@@ -239,7 +257,11 @@ func New(pds string, opts ...Option) (*Client, error) {
 	}
 	base := cfg.base
 	if base == nil {
-		base = http.DefaultTransport
+		dt, ok := http.DefaultTransport.(*http.Transport)
+		if !ok {
+			return nil, errors.New("bluesky: http.DefaultTransport is not an *http.Transport; use WithTransport")
+		}
+		base = dt.Clone()
 	}
 	c := &Client{cfg: cfg, pds: u, dms: map[string]dmAttempt{}}
 	c.sess = &sessionManager{
@@ -256,6 +278,7 @@ func New(pds string, opts ...Option) (*Client, error) {
 		UserAgent:   cfg.userAgent,
 		DecodeError: decodeXRPCError,
 		Now:         cfg.now,
+		Sleep:       cfg.sleep,
 	}
 	if cfg.retrySet {
 		tcfg.MaxRetries, tcfg.RetryWaitMin, tcfg.RetryWaitMax = cfg.maxRetries, cfg.retryMin, cfg.retryMax
