@@ -84,7 +84,10 @@ func (b *bucket) state() RateState {
 // rollover starts a new window once the known reset has passed. Called
 // with b.mu held.
 func (b *bucket) rollover(now time.Time) {
-	if b.reset.IsZero() || now.Before(b.reset) {
+	// The server's clock and the precision of its reset header may put
+	// its rollover a little after the stated time: keep counting against
+	// the old window until the slack has passed too.
+	if b.reset.IsZero() || now.Before(b.reset.Add(resetSlack)) {
 		return
 	}
 	if b.window > 0 {

@@ -662,15 +662,20 @@ func (c *Client) fail(ctx context.Context, cl *call, resp *http.Response, err er
 		return fmt.Errorf("%s %s: %w", c.platform, cl.op, ctx.Err())
 	case errors.As(err, &uo):
 		api.Err = providers.ErrUnknownOutcome
+		msg := "outcome unknown, read back before repeating"
 		if resp != nil {
-			code, msg := c.decode(resp.StatusCode, resp.Header, cl.body)
-			api.Code, api.Message = truncate(redact(code), 100), truncate(redact(msg), maxMessage)
+			code, m := c.decode(resp.StatusCode, resp.Header, cl.body)
+			api.Code = truncate(redact(code), 100)
+			if m != "" {
+				msg += ": " + m
+			}
 		}
+		if uo.cause != nil {
+			msg += ": " + causeText(uo.cause)
+		}
+		api.Message = truncate(redact(msg), maxMessage)
 		if uo.cause == nil {
 			return api
-		}
-		if api.Message == "" {
-			api.Message = truncate(causeText(uo.cause), maxMessage)
 		}
 		return &callError{api: api, cause: uo.cause}
 	case errors.As(err, &te):
