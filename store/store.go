@@ -344,3 +344,13 @@ func fromTS(us int64) time.Time {
 	}
 	return time.UnixMicro(us).UTC()
 }
+
+// nanos converts a time to nanoseconds since the epoch, for columns that
+// must order and compare exactly as the domain's time values do; the zero
+// time is 0.
+func nanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
