@@ -1,7 +1,12 @@
 package bluesky_test
 
 import (
+	"bufio"
 	"context"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -105,4 +110,37 @@ func (e *env) post(t testing.TB, handle, text string, o blueskytest.PostOptions)
 		t.Fatal(err)
 	}
 	return providers.Ref{Platform: providers.Bluesky, ID: uri, CID: cid}
+}
+
+// fixtureBody returns the body of a recorded response in testdata/.
+func fixtureBody(t testing.TB, name string) []byte {
+	t.Helper()
+	resp := fixture(t, name)
+	return resp.body
+}
+
+type recorded struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// fixture reads a recorded response in testdata/.
+func fixture(t testing.TB, name string) recorded {
+	t.Helper()
+	f, err := os.Open(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	resp, err := http.ReadResponse(bufio.NewReader(f), nil)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return recorded{status: resp.StatusCode, header: resp.Header, body: b}
 }

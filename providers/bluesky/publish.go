@@ -112,6 +112,11 @@ func validateDraft(op string, d providers.Draft, text string) error {
 			return opError(op, providers.ErrInvalidInput, "media[%d] %q: alt text has %d graphemes, more than %d", i, m.Filename, g, maxAltGraphemes)
 		}
 	}
+	if !d.ReplyTo.IsZero() {
+		if _, ok := parseATURI(d.ReplyTo.ID); !ok {
+			return opError(op, providers.ErrInvalidInput, "ReplyTo.ID %q is not an at:// URI", d.ReplyTo.ID)
+		}
+	}
 	if d.Language != "" && (len(d.Language) > 35 || strings.ContainsAny(d.Language, " _")) {
 		return opError(op, providers.ErrInvalidInput, "language %q is not a BCP-47 tag", d.Language)
 	}

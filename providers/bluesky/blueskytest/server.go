@@ -65,7 +65,8 @@ type Server struct {
 	notifs       []*notif
 	blobs        map[string]blobInfo
 	revoked      map[string]bool // refresh JWT ids
-	expiredAt    time.Time       // access tokens issued before it are expired
+	issued       []string        // access JWTs issued
+	expired      map[string]bool // access JWTs made to expire by ExpireSessions
 	calls        map[string]int
 	faults       []fault
 	loseCreates  int
@@ -132,6 +133,7 @@ func NewServer(opts ...Option) *Server {
 		records:      map[string]*record{},
 		blobs:        map[string]blobInfo{},
 		revoked:      map[string]bool{},
+		expired:      map[string]bool{},
 		calls:        map[string]int{},
 		rateLimit:    3000,
 		rateWindow:   5 * time.Minute,
@@ -226,7 +228,9 @@ func (s *Server) LoseNextCreate() {
 func (s *Server) ExpireSessions() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.expiredAt = s.now().Add(time.Second)
+	for _, tok := range s.issued {
+		s.expired[tok] = true
+	}
 }
 
 // CountPosts returns how many existing posts have exactly this text.
@@ -370,7 +374,9 @@ func (s *Server) Post(handle, text string, o PostOptions) (uri, cid string, err 
 }
 
 // Like makes the account with the given handle like the post at uri.
-func (s *Server) Like(handle, uri string) error { return s.subjectRecord(handle, uri, "app.bsky.feed.like") }
+func (s *Server) Like(handle, uri string) error {
+	return s.subjectRecord(handle, uri, "app.bsky.feed.like")
+}
 
 // Repost makes the account with the given handle repost the post at uri.
 func (s *Server) Repost(handle, uri string) error {
@@ -505,6 +511,7 @@ func (s *Server) issue(a *account) map[string]any {
 		"scope": scope, "aud": "did:web:localhost", "sub": a.DID,
 		"iat": now.Unix(), "exp": now.Add(AccessLifetime).Unix(),
 	})
+	s.issued = append(s.issued, access)
 	refresh := s.signJWT("refresh+jwt", map[string]any{
 		"scope": "com.atproto.refresh", "aud": "did:web:localhost", "sub": a.DID,
 		"jti": s.b32("jti", 43), "iat": now.Unix(), "exp": now.Add(RefreshLifetime).Unix(),

@@ -63,8 +63,8 @@ func (r *request) decode(out any) *xerr {
 
 type method struct {
 	post bool
-	auth bool   // requires an access token
-	chat bool   // proxied to the chat service
+	auth bool // requires an access token
+	chat bool // proxied to the chat service
 	h    handler
 }
 
@@ -202,7 +202,7 @@ func (s *Server) authenticate(r *request, nsid string, m method) *xerr {
 		return &xerr{400, "InvalidToken", "Invalid token type"}
 	}
 	now := s.now()
-	if now.Unix() >= c.Exp || (c.typ == "at+jwt" && !s.expiredAt.IsZero() && time.Unix(c.Iat, 0).Before(s.expiredAt)) {
+	if now.Unix() >= c.Exp || s.expired[tok] {
 		return &xerr{400, "ExpiredToken", "Token has expired"}
 	}
 	if s.accounts[c.Sub] == nil {
