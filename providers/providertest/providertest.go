@@ -55,50 +55,147 @@ type Env struct {
 // within it.
 const Timeout = 10 * time.Second
 
+// check is one conformance check and what it needs from the environment.
+type check struct {
+	name string
+	// caps the provider must implement; without them the check verifies
+	// that the helpers report ErrUnsupported and skips.
+	caps []providers.Capability
+	// missing returns why the environment cannot run the check ("" if it can).
+	missing func(e *Env) string
+	run     func(t *testing.T, e *Env)
+}
+
+func field(ok func(e *Env) bool, reason string) func(e *Env) string {
+	return func(e *Env) string {
+		if ok(e) {
+			return ""
+		}
+		return reason
+	}
+}
+
+var (
+	hasFollowers = field(func(e *Env) bool { return e.Followers > 0 }, "Env.Followers is 0: no followers to list")
+	hasInbox     = field(func(e *Env) bool { return e.InboxMin > 0 }, "Env.InboxMin is 0: no interactions to read")
+	hasFailNext  = field(func(e *Env) bool { return e.FailNext != nil }, "Env.FailNext is nil: cannot inject failures")
+)
+
+var checks = []check{
+	{name: "Capabilities", run: testCapabilities},
+	{name: "Wrapper", run: testWrapper},
+	{name: "Self", run: testSelf},
+	{name: "Followers", caps: caps(providers.CapFollowers), missing: hasFollowers, run: testFollowers},
+	{name: "FollowersCancel", caps: caps(providers.CapFollowers), missing: hasFollowers, run: testFollowersCancel},
+	{name: "Inbox", caps: caps(providers.CapInbox), missing: hasInbox, run: testInbox},
+	{name: "InboxNew", caps: caps(providers.CapInbox), run: testInboxNew,
+		missing: field(func(e *Env) bool { return e.NewInteraction != nil }, "Env.NewInteraction is nil: cannot make a new interaction arrive")},
+	{name: "DirectMessages", caps: caps(providers.CapDirectMessages), run: testDirectMessages},
+	{name: "Publish", caps: caps(providers.CapPublish), run: testPublish},
+	{name: "Reply", caps: caps(providers.CapPublish), run: testReply},
+	{name: "Posts", caps: caps(providers.CapPosts), run: testPosts},
+	{name: "Thread", caps: caps(providers.CapThread), run: testThread,
+		missing: field(func(e *Env) bool { return !e.ThreadPost.IsZero() }, "Env.ThreadPost is not set")},
+	{name: "Metrics", caps: caps(providers.CapMetrics), run: testMetrics,
+		missing: field(func(e *Env) bool { return len(e.MetricsPosts) > 0 }, "Env.MetricsPosts is empty")},
+	{name: "Search", caps: caps(providers.CapSearch), run: testSearch,
+		missing: field(func(e *Env) bool { return e.SearchQuery != "" }, "Env.SearchQuery is empty")},
+	{name: "React", caps: caps(providers.CapReact), run: testReact,
+		missing: field(func(e *Env) bool { return !e.ReactTo.IsZero() }, "Env.ReactTo is not set")},
+	{name: "SendMessage", caps: caps(providers.CapSendMessage), run: testSendMessage,
+		missing: field(func(e *Env) bool { return e.MessageTo != "" }, "Env.MessageTo is empty")},
+	{name: "Limits", caps: caps(providers.CapLimits), run: testLimits},
+	{name: "ErrorUnavailable", missing: hasFailNext, run: testUnavailable},
+	{name: "ErrorRateLimited", missing: hasFailNext, run: testRateLimited},
+	{name: "ErrorRateLimitedNoRetryAfter", missing: hasFailNext, run: testRateLimitedNoRetryAfter},
+	{name: "ErrorListing", missing: hasFailNext, run: testListingError},
+	{name: "ErrorNotFound", caps: caps(providers.CapPublish, providers.CapDelete), run: testNotFound},
+	{name: "IdempotencyKey", caps: caps(providers.CapPublish), run: testIdempotencyKey},
+	{name: "ExactlyOnce", caps: caps(providers.CapPublish), run: testExactlyOnce,
+		missing: func(e *Env) string {
+			switch {
+			case e.LoseNextCreate == nil:
+				return "Env.LoseNextCreate is nil: cannot lose a create's response"
+			case e.CountPosts == nil:
+				return "Env.CountPosts is nil: cannot count duplicates"
+			}
+			return ""
+		}},
+	{name: "Cancelled", run: testCancelled},
+}
+
+func caps(c ...providers.Capability) []providers.Capability { return c }
+
+// skipReason returns why check c cannot run against e ("" if it can) and
+// the capability the provider lacks, if that is the reason.
+func (c check) skipReason(e *Env) (string, providers.Capability) {
+	for _, cp := range c.caps {
+		if !implements(e.Provider, cp) {
+			return "provider does not implement " + string(cp), cp
+		}
+	}
+	if c.missing != nil {
+		if r := c.missing(e); r != "" {
+			return r, ""
+		}
+	}
+	return "", ""
+}
+
 // Run runs the conformance suite. newEnv is called once per subtest and
 // must return a fresh, independent environment (fresh fake server or
 // network).
+//
+// A check whose capability the provider lacks first verifies that the
+// capability's helper fails with an error wrapping ErrUnsupported, then
+// skips; a check whose data or hook the environment lacks skips with the
+// field's name. Plan lists these decisions without running anything.
 func Run(t *testing.T, newEnv func(t *testing.T) *Env) {
 	t.Helper()
-	checks := []struct {
-		name string
-		run  func(t *testing.T, e *Env)
-	}{
-		{"Capabilities", testCapabilities},
-		{"Wrapper", testWrapper},
-		{"Self", testSelf},
-		{"Followers", testFollowers},
-		{"FollowersCancel", testFollowersCancel},
-		{"Inbox", testInbox},
-		{"InboxNew", testInboxNew},
-		{"DirectMessages", testDirectMessages},
-		{"Publish", testPublish},
-		{"Reply", testReply},
-		{"Posts", testPosts},
-		{"Thread", testThread},
-		{"Metrics", testMetrics},
-		{"Search", testSearch},
-		{"React", testReact},
-		{"SendMessage", testSendMessage},
-		{"Limits", testLimits},
-		{"ErrorUnavailable", testUnavailable},
-		{"ErrorRateLimited", testRateLimited},
-		{"ErrorRateLimitedNoRetryAfter", testRateLimitedNoRetryAfter},
-		{"ErrorListing", testListingError},
-		{"ErrorNotFound", testNotFound},
-		{"IdempotencyKey", testIdempotencyKey},
-		{"ExactlyOnce", testExactlyOnce},
-		{"Cancelled", testCancelled},
-	}
 	for _, c := range checks {
 		t.Run(c.name, func(t *testing.T) {
 			e := newEnv(t)
 			if e == nil || e.Provider == nil {
 				t.Fatal("newEnv returned no Provider")
 			}
+			if reason, lacking := c.skipReason(e); reason != "" {
+				if lacking != "" {
+					if err := callHelper(ctxT(t), e.Provider, lacking); !errors.Is(err, providers.ErrUnsupported) {
+						t.Fatalf("provider lacks %s but its helper returned %v, want an error wrapping ErrUnsupported", lacking, err)
+					}
+					reason += " (its helper correctly reports ErrUnsupported)"
+				}
+				t.Skip(reason)
+			}
 			c.run(t, e)
 		})
 	}
+}
+
+// PlannedCheck is one check of the suite and whether it will run.
+type PlannedCheck struct {
+	Name string
+	// Skip is why the check will be skipped; empty when it runs. Some
+	// checks may still skip part of their work at run time (for example
+	// when the inbox holds no direct messages); they say so in the test log.
+	Skip string
+}
+
+// Plan lists the checks Run performs against e, in order, with the
+// reason each one will be skipped: the missing capabilities and
+// environment fields that leave parts of a provider untested. It runs
+// nothing.
+func (e *Env) Plan() []PlannedCheck {
+	out := make([]PlannedCheck, len(checks))
+	for i, c := range checks {
+		out[i].Name = c.name
+		if e == nil || e.Provider == nil {
+			out[i].Skip = "Env.Provider is nil"
+			continue
+		}
+		out[i].Skip, _ = c.skipReason(e)
+	}
+	return out
 }
 
 // implements reports whether p itself or a provider it wraps implements
@@ -142,19 +239,6 @@ func implements(p providers.Provider, c providers.Capability) bool {
 		p = u.Unwrap()
 	}
 	return false
-}
-
-// need skips t unless the provider has capability c; when it lacks it, the
-// helper for c must fail with ErrUnsupported first.
-func need(t *testing.T, e *Env, c providers.Capability) {
-	t.Helper()
-	if implements(e.Provider, c) {
-		return
-	}
-	if err := callHelper(context.Background(), e.Provider, c); !errors.Is(err, providers.ErrUnsupported) {
-		t.Fatalf("provider lacks %s but its helper returned %v, want an error wrapping ErrUnsupported", c, err)
-	}
-	t.Skipf("provider does not implement %s (the helper correctly reports ErrUnsupported)", c)
 }
 
 // callHelper calls the package-level helper for capability c with harmless
