@@ -42,8 +42,11 @@ type RateState struct {
 const resetSlack = 10 * time.Millisecond
 
 // maxBurst caps how many requests the limiter lets through back to back
-// once it paces.
-const maxBurst = 20
+// once it paces. The burst is a quarter of the budget: short exchanges
+// run at full speed, long pagers settle at the pace that spends the
+// budget by the reset. The budget count, not the burst, is what keeps the
+// client from going over the limit.
+const maxBurst = 50
 
 // bucket is the learned rate limit of one group of endpoints.
 type bucket struct {
@@ -117,7 +120,7 @@ func (b *bucket) pace(now time.Time) {
 	}
 	left := b.reset.Sub(now)
 	r := rate.Limit(float64(b.budget) / left.Seconds())
-	burst := min(max(b.budget/10, 1), maxBurst)
+	burst := min(max(b.budget/4, 1), maxBurst)
 	if b.lim == nil {
 		b.lim = rate.NewLimiter(r, burst)
 		return
@@ -163,10 +166,10 @@ func (b *bucket) acquire(ctx context.Context, now func() time.Time, sleep func(c
 			res = b.lim.ReserveN(t, 1)
 			delay = res.DelayFrom(t)
 			if delay > maxWait {
+				// Pacing is a courtesy while budget remains: never fail
+				// (or wait longer than allowed) for it.
 				res.CancelAt(t)
-				err := b.limitError(t.Add(delay))
-				b.mu.Unlock()
-				return err
+				res, delay = nil, 0
 			}
 		}
 		counted := b.budget > 0

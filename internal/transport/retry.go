@@ -178,7 +178,7 @@ type authTransport struct {
 // RoundTrip implements http.RoundTripper.
 func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	cl := callFrom(req.Context())
-	if cl.host != "" && !strings.EqualFold(req.URL.Host, cl.host) {
+	if cl.noAuth || cl.host != "" && !strings.EqualFold(req.URL.Host, cl.host) {
 		return t.plain.RoundTrip(req)
 	}
 	return t.oauth.RoundTrip(req)

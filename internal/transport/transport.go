@@ -288,9 +288,14 @@ type Request struct {
 	// PUT are always retried.
 	RetrySafe bool
 	// Bucket names the rate-limit bucket the request counts against, for
-	// platforms that limit each endpoint separately; "" is the client's
-	// shared bucket.
+	// platforms that limit some endpoints separately (Mastodon media
+	// uploads, X per endpoint); "" is the client's shared bucket.
 	Bucket string
+	// NoAuth sends the request without the TokenSource's token: for calls
+	// that authenticate otherwise (a session refresh carrying its own
+	// Authorization header, a token exchange). A TokenSource that calls
+	// Do itself must set it, or it would wait on its own refresh.
+	NoAuth bool
 }
 
 // Response is a successful (2xx) answer.
@@ -322,6 +327,7 @@ type call struct {
 	host   string
 	bucket string
 	safe   bool
+	noAuth bool
 
 	attempt  int       // current attempt, 1-based (retry loop goroutine)
 	lastEnd  time.Time // when the previous attempt ended
@@ -406,6 +412,7 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 		host:   u.Host,
 		bucket: r.Bucket,
 		safe:   c.retrySafe(method, r),
+		noAuth: r.NoAuth,
 	}
 	ctx = context.WithValue(ctx, callKey{}, cl)
 	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{

@@ -487,18 +487,33 @@ func TestSpentBudgetFailsFastBeyondMaxRateWait(t *testing.T) {
 }
 
 func TestLimiterPacesToTheReset(t *testing.T) {
+	// 100 requests per 10s window, on the fake clock; ISO resets.
 	clock := newFakeClock()
-	windowEnd := clock.Now().Add(10 * time.Second)
-	var n atomic.Int32
+	start := clock.Now()
+	const limit, window = 100, 10 * time.Second
+	var mu sync.Mutex
+	var times []time.Time
+	used, rejected := 0, 0
+	var winStart time.Time
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		used := n.Add(1)
-		if clock.Now().After(windowEnd) {
-			t.Errorf("request %d after the window", used)
+		now := clock.Now()
+		mu.Lock()
+		ws := start.Add(now.Sub(start).Truncate(window))
+		if !ws.Equal(winStart) {
+			winStart, used = ws, 0
 		}
-		w.Header().Set("RateLimit-Limit", "100")
-		w.Header().Set("RateLimit-Remaining", fmt.Sprint(100-used))
-		w.Header().Set("RateLimit-Reset", fmt.Sprint(int(windowEnd.Sub(clock.Now()).Seconds()+0.999)))
-		if used > 100 {
+		used++
+		times = append(times, now)
+		over := used > limit
+		if over {
+			rejected++
+		}
+		remaining := max(limit-used, 0)
+		mu.Unlock()
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(limit))
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(remaining))
+		w.Header().Set("X-RateLimit-Reset", ws.Add(window).Format(time.RFC3339Nano))
+		if over {
 			w.WriteHeader(429)
 			return
 		}
@@ -506,19 +521,25 @@ func TestLimiterPacesToTheReset(t *testing.T) {
 	}))
 	defer srv.Close()
 	c := testClient(t, srv, clock, Config{})
-	start := clock.Now()
-	for i := range 60 {
+	for i := range 150 {
 		if _, err := c.Do(context.Background(), &Request{Path: "/p"}); err != nil {
 			t.Fatalf("request %d: %v", i+1, err)
 		}
+		if i == 59 {
+			// The pace spends what is left by the reset.
+			st := c.RateState()
+			want := float64(st.Budget) / st.Reset.Sub(clock.Now()).Seconds()
+			if got := float64(st.Rate); st.Budget != 40 || got < want*0.95 || got > want*1.05 {
+				t.Fatalf("after 60 requests: budget %d, rate %v, want %v", st.Budget, got, want)
+			}
+		}
 	}
-	elapsed := clock.Now().Sub(start)
-	// 60 of the 100 requests spread over 10s take about 6s (less the burst).
-	if elapsed < 4*time.Second || elapsed > 7*time.Second {
-		t.Fatalf("60 paced requests took %s, want about 6s", elapsed)
+	if rejected != 0 {
+		t.Fatalf("%d requests rejected with 429", rejected)
 	}
-	if st := c.RateState(); st.Rate < 7 || st.Rate > 11 {
-		t.Fatalf("pacing rate %v, want about 10/s (8 with the reset rounded up)", st.Rate)
+	// The first window's budget is spread up to its reset, not spent at once.
+	if at := times[99].Sub(start); at < 8*time.Second || at > window {
+		t.Fatalf("100th request at +%s: want the budget spread to near the reset at +10s", at)
 	}
 }
 
