@@ -116,23 +116,30 @@ func (b *BusinessHours) loc() *time.Location {
 
 func (b *BusinessHours) holiday(d Date) bool { return slices.Contains(b.Holidays, d) }
 
-// intervals returns the real-time open intervals of the local day d, in order.
-func (b *BusinessHours) intervals(d Date) [][2]time.Time {
+// eachInterval calls fn with the real-time bounds of each open interval of
+// the local day d, in the order given (the intervals of a valid
+// BusinessHours do not overlap). It does not allocate.
+func (b *BusinessHours) eachInterval(d Date, fn func(open, close time.Time)) {
 	if b.holiday(d) {
-		return nil
+		return
 	}
 	loc := b.loc()
-	noon := time.Date(d.Year, d.Month, d.Day, 12, 0, 0, 0, loc)
-	ivs := slices.Clone(b.Weekly[noon.Weekday()])
-	slices.SortFunc(ivs, func(x, y OpenHours) int { return cmp.Compare(x.Open.minutes(), y.Open.minutes()) })
-	out := make([][2]time.Time, 0, len(ivs))
-	for _, iv := range ivs {
+	wd := time.Date(d.Year, d.Month, d.Day, 12, 0, 0, 0, loc).Weekday()
+	for _, iv := range b.Weekly[wd] {
 		o := time.Date(d.Year, d.Month, d.Day, iv.Open.Hour, iv.Open.Minute, 0, 0, loc)
 		c := time.Date(d.Year, d.Month, d.Day, iv.Close.Hour, iv.Close.Minute, 0, 0, loc)
 		if c.After(o) {
-			out = append(out, [2]time.Time{o, c})
+			fn(o, c)
 		}
 	}
+}
+
+// intervals returns the real-time open intervals of the local day d in
+// time order.
+func (b *BusinessHours) intervals(d Date) [][2]time.Time {
+	var out [][2]time.Time
+	b.eachInterval(d, func(o, c time.Time) { out = append(out, [2]time.Time{o, c}) })
+	slices.SortFunc(out, func(x, y [2]time.Time) int { return x[0].Compare(y[0]) })
 	return out
 }
 
@@ -142,12 +149,13 @@ func nextDate(d Date, loc *time.Location) Date {
 
 // IsOpen reports whether t falls in business hours.
 func (b *BusinessHours) IsOpen(t time.Time) bool {
-	for _, iv := range b.intervals(DateOf(t, b.loc())) {
-		if !t.Before(iv[0]) && t.Before(iv[1]) {
-			return true
+	open := false
+	b.eachInterval(DateOf(t, b.loc()), func(o, c time.Time) {
+		if !t.Before(o) && t.Before(c) {
+			open = true
 		}
-	}
-	return false
+	})
+	return open
 }
 
 // Elapsed returns the business time between start and end: the real time
@@ -161,8 +169,7 @@ func (b *BusinessHours) Elapsed(start, end time.Time) time.Duration {
 	var total time.Duration
 	last := DateOf(end, loc)
 	for d := DateOf(start, loc); ; d = nextDate(d, loc) {
-		for _, iv := range b.intervals(d) {
-			lo, hi := iv[0], iv[1]
+		b.eachInterval(d, func(lo, hi time.Time) {
 			if start.After(lo) {
 				lo = start
 			}
@@ -172,7 +179,7 @@ func (b *BusinessHours) Elapsed(start, end time.Time) time.Duration {
 			if hi.After(lo) {
 				total += hi.Sub(lo)
 			}
-		}
+		})
 		if d == last {
 			return total
 		}

@@ -123,69 +123,97 @@ type AccountRate struct {
 	Basis         Basis              `json:"engagement_basis"`
 }
 
-// perPost sums one counter over the posts that report it and returns the
-// sum and the number of posts that did (sum absent when none did).
-func perPost(posts []PostSnapshot, get func(providers.Metrics) providers.Count) (providers.Count, int64) {
-	var sum, n int64
-	for _, p := range posts {
-		if c := get(p.Metrics); c.Valid {
-			sum += c.Value
-			n++
-		}
-	}
-	if n == 0 {
-		return providers.Count{}, 0
-	}
-	return providers.Known(sum), n
+// counterSum sums one counter over the posts that report it.
+type counterSum struct {
+	sum, n int64
 }
 
-func perPostPerMille(sum providers.Count, n int64, followers providers.Count) Rate {
-	if !sum.Valid || n == 0 || !followers.Valid || followers.Value <= 0 {
+func (c *counterSum) add(v providers.Count) {
+	if v.Valid {
+		c.sum += v.Value
+		c.n++
+	}
+}
+
+// total returns the sum, absent when no post reported the counter.
+func (c counterSum) total() providers.Count {
+	if c.n == 0 {
+		return providers.Count{}
+	}
+	return providers.Known(c.sum)
+}
+
+// perPostPerMille is the per-post average per 1,000 followers.
+func (c counterSum) perPostPerMille(followers providers.Count) Rate {
+	if c.n == 0 || !positive(followers) {
 		return Rate{}
 	}
-	return KnownRate(float64(sum.Value) / float64(n) / float64(followers.Value) * 1000)
+	return KnownRate(float64(c.sum) / float64(c.n) / float64(followers.Value) * 1000)
+}
+
+// rateSums accumulates what AccountRate needs in fixed memory, so the
+// batch (RateAccount) and streaming (Aggregator) paths share one formula.
+type rateSums struct {
+	posts                   int64
+	likes, reposts, replies counterSum
+	quotes                  counterSum
+	impressions, reach      counterSum
+	engagements             counterSum
+	reachBasis, imprBasis   int64 // posts with positive reach/impressions and known engagements
+	reachSum, imprSum       int64
+}
+
+func (r *rateSums) add(m providers.Metrics) {
+	r.posts++
+	r.likes.add(m.Likes)
+	r.reposts.add(m.Reposts)
+	r.replies.add(m.Replies)
+	r.quotes.add(m.Quotes)
+	r.impressions.add(m.Impressions)
+	r.reach.add(m.Reach)
+	e := Engagements(m)
+	r.engagements.add(e)
+	if e.Valid && positive(m.Reach) {
+		r.reachBasis++
+		r.reachSum += m.Reach.Value
+	}
+	if e.Valid && positive(m.Impressions) {
+		r.imprBasis++
+		r.imprSum += m.Impressions.Value
+	}
+}
+
+func (r *rateSums) result(platform providers.Platform, account string, followers providers.Count) AccountRate {
+	a := AccountRate{
+		Platform: platform, Account: account, Posts: int(r.posts), Followers: followers,
+		Likes: r.likes.total(), Reposts: r.reposts.total(), Replies: r.replies.total(), Engagements: r.engagements.total(),
+		Conversation:  r.replies.perPostPerMille(followers),
+		Amplification: r.reposts.perPostPerMille(followers),
+		Applause:      r.likes.perPostPerMille(followers),
+	}
+	switch {
+	case r.posts == 0 || r.engagements.n == 0:
+	case r.reachBasis == r.posts:
+		a.Basis = BasisReach
+		a.Engagement = ratio(a.Engagements, providers.Known(r.reachSum), 100)
+	case r.imprBasis == r.posts:
+		a.Basis = BasisImpressions
+		a.Engagement = ratio(a.Engagements, providers.Known(r.imprSum), 100)
+	case positive(followers):
+		a.Basis = BasisFollowers
+		a.Engagement = KnownRate(float64(r.engagements.sum) / float64(r.engagements.n) / float64(followers.Value) * 100)
+	}
+	return a
 }
 
 // RateAccount computes an account's rates over posts (one snapshot per
 // post; see LatestPerPost) given its follower count.
 func RateAccount(platform providers.Platform, account string, posts []PostSnapshot, followers providers.Count) AccountRate {
-	r := AccountRate{Platform: platform, Account: account, Posts: len(posts), Followers: followers}
-	var nl, nr, nc, ne int64
-	r.Likes, nl = perPost(posts, func(m providers.Metrics) providers.Count { return m.Likes })
-	r.Reposts, nr = perPost(posts, func(m providers.Metrics) providers.Count { return m.Reposts })
-	r.Replies, nc = perPost(posts, func(m providers.Metrics) providers.Count { return m.Replies })
-	r.Engagements, ne = perPost(posts, Engagements)
-	r.Conversation = perPostPerMille(r.Replies, nc, followers)
-	r.Amplification = perPostPerMille(r.Reposts, nr, followers)
-	r.Applause = perPostPerMille(r.Likes, nl, followers)
-	if len(posts) == 0 || !r.Engagements.Valid {
-		return r
+	var r rateSums
+	for _, p := range posts {
+		r.add(p.Metrics)
 	}
-	all := func(get func(providers.Metrics) providers.Count) (providers.Count, bool) {
-		var sum int64
-		for _, p := range posts {
-			if !positive(get(p.Metrics)) || !Engagements(p.Metrics).Valid {
-				return providers.Count{}, false
-			}
-			sum += get(p.Metrics).Value
-		}
-		return providers.Known(sum), true
-	}
-	if b, ok := all(func(m providers.Metrics) providers.Count { return m.Reach }); ok {
-		r.Basis = BasisReach
-		r.Engagement = ratio(r.Engagements, b, 100)
-		return r
-	}
-	if b, ok := all(func(m providers.Metrics) providers.Count { return m.Impressions }); ok {
-		r.Basis = BasisImpressions
-		r.Engagement = ratio(r.Engagements, b, 100)
-		return r
-	}
-	if positive(followers) {
-		r.Basis = BasisFollowers
-		r.Engagement = KnownRate(float64(r.Engagements.Value) / float64(ne) / float64(followers.Value) * 100)
-	}
-	return r
+	return r.result(platform, account, followers)
 }
 
 // LatestPerPost returns, for every post (by platform and id), its latest
