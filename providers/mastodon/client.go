@@ -56,6 +56,7 @@ type Client struct {
 	inst       *instance
 	instAt     time.Time
 	instDomain string
+	recent     map[string]recentPost // successful creates by idempotency key
 }
 
 type config struct {
@@ -280,10 +281,18 @@ func New(server string, opts ...Option) (*Client, error) {
 	if cfg.token != "" {
 		ts = oauth2.StaticTokenSource(&oauth2.Token{AccessToken: cfg.token, TokenType: "Bearer"})
 	}
+	base := cfg.base
+	if base == nil {
+		dt, ok := http.DefaultTransport.(*http.Transport)
+		if !ok {
+			return nil, errors.New("mastodon.New: http.DefaultTransport is not an *http.Transport; use WithTransport")
+		}
+		base = dt.Clone()
+	}
 	tc := transport.Config{
 		Platform:    providers.Mastodon,
 		BaseURL:     u.String(),
-		Base:        cfg.base,
+		Base:        noReplay{base},
 		TokenSource: ts,
 		// Idempotency-Key is set on creates by the adapter itself, not by
 		// the transport, so that a create is never repeated blindly: see
@@ -510,4 +519,22 @@ func wait(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// noReplay stops net/http from silently sending a create again. An
+// http.Transport replays a request whose connection broke before the
+// answer when it deems the request idempotent, and it deems any request
+// with an Idempotency-Key header idempotent. Servers that ignore the
+// header (GoToSocial) would then create the status twice. Without GetBody
+// the request cannot be replayed; the adapter decides on repeats itself,
+// after a read-back (see Publish).
+type noReplay struct{ base http.RoundTripper }
+
+// RoundTrip implements http.RoundTripper.
+func (n noReplay) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.GetBody != nil && req.Header.Get("Idempotency-Key") != "" {
+		req = req.Clone(req.Context())
+		req.GetBody = nil
+	}
+	return n.base.RoundTrip(req)
 }

@@ -13,21 +13,21 @@ import (
 
 // account is the Account entity.
 type account struct {
-	ID             string     `json:"id"`
-	Username       string     `json:"username"`
-	Acct           string     `json:"acct"`
-	DisplayName    string     `json:"display_name"`
-	Note           string     `json:"note"`
-	URL            string     `json:"url"`
-	Bot            bool       `json:"bot"`
-	Group          bool       `json:"group"`
-	CreatedAt      mastoTime  `json:"created_at"`
-	FollowersCount *int64     `json:"followers_count"`
-	FollowingCount *int64     `json:"following_count"`
-	StatusesCount  *int64     `json:"statuses_count"`
-	Fields         []field    `json:"fields"`
-	Source         *acctSrc   `json:"source"`
-	Moved          *account   `json:"moved"`
+	ID             string    `json:"id"`
+	Username       string    `json:"username"`
+	Acct           string    `json:"acct"`
+	DisplayName    string    `json:"display_name"`
+	Note           string    `json:"note"`
+	URL            string    `json:"url"`
+	Bot            bool      `json:"bot"`
+	Group          bool      `json:"group"`
+	CreatedAt      mastoTime `json:"created_at"`
+	FollowersCount *int64    `json:"followers_count"`
+	FollowingCount *int64    `json:"following_count"`
+	StatusesCount  *int64    `json:"statuses_count"`
+	Fields         []field   `json:"fields"`
+	Source         *acctSrc  `json:"source"`
+	Moved          *account  `json:"moved"`
 }
 
 // field is a profile metadata field; Value is HTML and VerifiedAt is set

@@ -44,6 +44,12 @@ type statusParams struct {
 // last attempt, or the read-back itself fails, the error wraps
 // providers.ErrUnknownOutcome.
 //
+// The client also remembers, for an hour, the posts it created by key, so
+// publishing the same draft again through the same Client returns the
+// first post without asking the server, whatever the server does with the
+// header. Across processes, callers that may repeat a publish after a
+// crash read back first (providers.FindPublished).
+//
 // A draft without IdempotencyKey gets a fresh key for this call only.
 func (c *Client) Publish(ctx context.Context, d providers.Draft) (providers.Post, error) {
 	return c.create(ctx, "publish", d)
@@ -60,11 +66,25 @@ func (c *Client) SendMessage(ctx context.Context, to string, d providers.Draft) 
 		return providers.Post{}, err
 	}
 	mention := "@" + acct.Acct
+	added := false
 	if !strings.HasPrefix(d.Text, mention+" ") && !strings.HasPrefix(d.Text, mention+"\n") {
 		d.Text = mention + " " + d.Text
+		added = true
 	}
 	d.Visibility = providers.VisibilityDirect
-	return c.create(ctx, "send-message", d)
+	post, err := c.create(ctx, "send-message", d)
+	if err != nil || !added {
+		return post, err
+	}
+	// The mention that addresses the message is not part of what the
+	// caller wrote: Text is the draft's body, as for Publish.
+	for _, m := range []string{"@" + acct.Acct, "@" + acct.Username} {
+		if rest, ok := strings.CutPrefix(post.Text, m); ok && (strings.HasPrefix(rest, " ") || strings.HasPrefix(rest, "\n")) {
+			post.Text = rest[1:]
+			break
+		}
+	}
+	return post, nil
 }
 
 // resolveAccount finds an account by id or handle.
@@ -111,6 +131,8 @@ func (c *Client) create(ctx context.Context, op string, d providers.Draft) (prov
 	key := d.IdempotencyKey
 	if key == "" {
 		key = providers.NewIdempotencyKey()
+	} else if p, ok := c.recentCreate(op, key); ok {
+		return p, nil
 	}
 	domain, err := c.domain(ctx)
 	if err != nil {
@@ -123,6 +145,9 @@ func (c *Client) create(ctx context.Context, op string, d providers.Draft) (prov
 			return providers.Post{}, fmt.Errorf("mastodon %s: media %d (%s): %w", op, i+1, u.Filename, err)
 		}
 		params.MediaIDs = append(params.MediaIDs, id)
+	}
+	if err := ctx.Err(); err != nil {
+		return providers.Post{}, err // nothing was sent
 	}
 	started := c.cfg.now()
 	var lastErr error
@@ -144,7 +169,9 @@ func (c *Client) create(ctx context.Context, op string, d providers.Draft) (prov
 			if st.ID == "" {
 				return providers.Post{}, unknownOutcome(op, c.malformed(op, "the server answered without a status id"))
 			}
-			return toPost(st, domain), nil
+			p := toPost(st, domain)
+			c.rememberCreate(op, key, p)
+			return p, nil
 		}
 		if !ambiguous(err) {
 			if attempt == 1 {
@@ -165,6 +192,7 @@ func (c *Client) create(ctx context.Context, op string, d providers.Draft) (prov
 		}
 		if found {
 			c.cfg.logger.InfoContext(ctx, "mastodon create found on read-back", "operation", op, "id", post.ID)
+			c.rememberCreate(op, key, post)
 			return post, nil
 		}
 	}
@@ -369,4 +397,52 @@ func (c *Client) react(ctx context.Context, op string, kind providers.ReactionKi
 		RetrySafe: true,
 	})
 	return err
+}
+
+// How long and how many successful creates the client remembers, so that
+// publishing the same draft again returns the same post even on servers
+// that ignore Idempotency-Key. Mastodon keeps keys for an hour too.
+const (
+	recentTTL = time.Hour
+	recentMax = 1024
+)
+
+type recentPost struct {
+	post providers.Post
+	at   time.Time
+}
+
+func (c *Client) recentCreate(op, key string) (providers.Post, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	r, ok := c.recent[op+"\x00"+key]
+	if !ok || c.cfg.now().Sub(r.at) >= recentTTL {
+		return providers.Post{}, false
+	}
+	return r.post, true
+}
+
+func (c *Client) rememberCreate(op, key string, p providers.Post) {
+	now := c.cfg.now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.recent == nil {
+		c.recent = map[string]recentPost{}
+	}
+	if len(c.recent) >= recentMax {
+		oldestKey, oldest := "", now
+		for k, r := range c.recent {
+			if now.Sub(r.at) >= recentTTL {
+				delete(c.recent, k)
+				continue
+			}
+			if !r.at.After(oldest) {
+				oldestKey, oldest = k, r.at
+			}
+		}
+		if len(c.recent) >= recentMax {
+			delete(c.recent, oldestKey)
+		}
+	}
+	c.recent[op+"\x00"+key] = recentPost{post: p, at: now}
 }

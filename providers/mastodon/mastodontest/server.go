@@ -97,8 +97,8 @@ type status struct {
 	media      []*media
 	deleted    bool
 	replies    int
-	favs       map[string]bool     // account id → favourited
-	reblogs    map[string]*status  // account id → the reblog
+	favs       map[string]bool    // account id → favourited
+	reblogs    map[string]*status // account id → the reblog
 	quotes     int
 	conv       *conversation
 	idemKey    string
