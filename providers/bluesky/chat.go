@@ -57,6 +57,9 @@ type messageView struct {
 // duplicate the message.
 func (c *Client) SendMessage(ctx context.Context, to string, d providers.Draft) (providers.Post, error) {
 	const op = "send-message"
+	if err := ctx.Err(); err != nil {
+		return providers.Post{}, err
+	}
 	text := d.Body()
 	to = strings.TrimPrefix(strings.TrimSpace(to), "@")
 	switch {

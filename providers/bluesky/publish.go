@@ -36,6 +36,9 @@ import (
 // public fails with ErrUnsupported.
 func (c *Client) Publish(ctx context.Context, d providers.Draft) (providers.Post, error) {
 	const op = "publish"
+	if err := ctx.Err(); err != nil {
+		return providers.Post{}, err
+	}
 	text := d.Body()
 	if err := validateDraft(op, d, text); err != nil {
 		return providers.Post{}, err
@@ -314,6 +317,9 @@ func (c *Client) ownRecord(ctx context.Context, op, uri string) (atURI, error) {
 // wrapping ErrNotFound.
 func (c *Client) Delete(ctx context.Context, post providers.Ref) error {
 	const op = "delete"
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	u, err := c.ownRecord(ctx, op, post.ID)
 	if err != nil {
 		return err

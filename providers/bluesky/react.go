@@ -22,6 +22,9 @@ func reactionCollection(op string, kind providers.ReactionKind) (string, error) 
 // reposted), as the post's viewer state says, is left alone.
 func (c *Client) React(ctx context.Context, kind providers.ReactionKind, post providers.Ref) error {
 	const op = "react"
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	coll, err := reactionCollection(op, kind)
 	if err != nil {
 		return err
@@ -55,6 +58,9 @@ func (c *Client) React(ctx context.Context, kind providers.ReactionKind, post pr
 // is not an error.
 func (c *Client) Unreact(ctx context.Context, kind providers.ReactionKind, post providers.Ref) error {
 	const op = "unreact"
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	if _, err := reactionCollection(op, kind); err != nil {
 		return err
 	}

@@ -160,6 +160,10 @@ func (c *Client) Interactions(ctx context.Context, opts providers.InboxOptions) 
 	}
 	sinceTime := parseTime(since.IndexedAt)
 	return func(yield func(providers.Interaction, error) bool) {
+		if err := ctx.Err(); err != nil {
+			yield(providers.Interaction{}, err)
+			return
+		}
 		var newest []notification // newest first
 		cursor := ""
 		seen := map[string]bool{}
@@ -261,6 +265,9 @@ func (c *Client) interaction(n notification) providers.Interaction {
 // Thread returns a post with its ancestors and replies
 // (app.bsky.feed.getPostThread).
 func (c *Client) Thread(ctx context.Context, post providers.Ref) (providers.Thread, error) {
+	if err := ctx.Err(); err != nil {
+		return providers.Thread{}, err
+	}
 	if _, ok := parseATURI(post.ID); !ok {
 		return providers.Thread{}, opError("thread", providers.ErrInvalidInput, "post ID %q is not an at:// URI", post.ID)
 	}
@@ -329,6 +336,9 @@ func (c *Client) getPost(ctx context.Context, op, uri string) (postView, error) 
 // (app.bsky.feed.getPosts, 25 per request). Bluesky reports no
 // impressions, reach or clicks: those counts are absent.
 func (c *Client) Metrics(ctx context.Context, posts []providers.Ref) ([]providers.Metrics, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	uris := make([]string, 0, len(posts))
 	for i, p := range posts {
 		if _, ok := parseATURI(p.ID); !ok {
@@ -461,7 +471,10 @@ func bounded(seq iter.Seq2[providers.Post, error], since time.Time, limit int) i
 
 // Limits returns Bluesky's publishing limits: 300 graphemes, 3,000 bytes,
 // 4 images of at most 1,000,000 bytes each.
-func (c *Client) Limits(context.Context) (providers.Limits, error) {
+func (c *Client) Limits(ctx context.Context) (providers.Limits, error) {
+	if err := ctx.Err(); err != nil {
+		return providers.Limits{}, err
+	}
 	return providers.Limits{
 		MaxChars:     MaxGraphemes,
 		MaxGraphemes: MaxGraphemes,

@@ -195,11 +195,12 @@ func (m *sessionManager) refresh(ctx context.Context, old session) (session, err
 	return s, err
 }
 
-// do posts a session procedure. Neither is retried by the transport: a
-// repeated createSession spends the account's small budget and a repeated
-// refreshSession presents a refresh token that was already rotated.
+// do posts a session procedure. Both are marked safe to repeat: a
+// repeated createSession only makes a session nobody uses (it spends the
+// account's budget, so the transport's retry limit matters), and the
+// reference PDS accepts a rotated refresh JWT again for a grace period.
 func (m *sessionManager) do(ctx context.Context, op, nsid string, in any, out any) error {
-	r := &transport.Request{Operation: op, Method: http.MethodPost, Path: "xrpc/" + nsid, JSON: in}
+	r := &transport.Request{Operation: op, Method: http.MethodPost, Path: "xrpc/" + nsid, JSON: in, RetrySafe: true}
 	resp, err := m.http.Do(ctx, r)
 	if err != nil {
 		return mapError(op, err)

@@ -110,6 +110,7 @@ func (s *Server) serve(w http.ResponseWriter, hr *http.Request) {
 		s.faults = s.faults[1:]
 		s.mu.Unlock()
 		if f.status == http.StatusTooManyRequests {
+			h.Set("RateLimit-Remaining", "0")
 			if f.retryAfter > 0 {
 				h.Set("Retry-After", strconv.Itoa(int((f.retryAfter+time.Second-1)/time.Second)))
 			}
@@ -121,6 +122,7 @@ func (s *Server) serve(w http.ResponseWriter, hr *http.Request) {
 	}
 	if s.windowUsed > s.rateLimit {
 		s.mu.Unlock()
+		h.Set("Retry-After", strconv.Itoa(int(s.windowStart.Add(s.rateWindow).Sub(now)/time.Second)+1))
 		writeErr(w, &xerr{429, "RateLimitExceeded", "Rate Limit Exceeded"})
 		return
 	}
@@ -320,6 +322,7 @@ func (s *Server) create(repo, coll, rkey string, value map[string]any) (*record,
 	if !validTID(rkey) && coll != "app.bsky.actor.profile" {
 		return nil, invalid("Invalid record key: " + rkey)
 	}
+	value = cloneMap(value) // as JSON would hold it (numbers as float64)
 	if t, ok := value["$type"].(string); ok && t != coll {
 		return nil, invalid("Invalid $type: expected " + coll + ", got " + t)
 	}
