@@ -81,9 +81,9 @@ func TestBlueskyLength(t *testing.T) {
 	}{
 		{"hello", 5, 5},
 		{family, 1, 25},
-		{"e\u0301", 1, 3},           // combining acute accent
-		{"🇯🇵", 1, 8},                 // flag
-		{"日本語", 3, 9},                // CJK
+		{"e\u0301", 1, 3},               // combining acute accent
+		{"🇯🇵", 1, 8},                    // flag
+		{"日本語", 3, 9},                   // CJK
 		{"https://example.com", 19, 19}, // links are not shortened
 		{"🙋🏽", 1, 8},
 	}
