@@ -719,3 +719,42 @@ func (h *cancelOnWait) Handle(_ context.Context, r slog.Record) error {
 }
 func (h *cancelOnWait) WithAttrs([]slog.Attr) slog.Handler { return h }
 func (h *cancelOnWait) WithGroup(string) slog.Handler      { return h }
+
+func TestErrorBodyBounded(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(400)
+		fmt.Fprint(w, `{"error":"`+strings.Repeat("x", 1<<20)+`"}`)
+	}))
+	defer srv.Close()
+	c := testClient(t, srv, newFakeClock(), Config{})
+	_, err := c.Do(context.Background(), &Request{Path: "/x"})
+	var api *providers.APIError
+	if !errors.As(err, &api) || api.Status != 400 || !errors.Is(err, providers.ErrInvalidInput) {
+		t.Fatalf("err = %v", err)
+	}
+	if len(api.Message) > maxMessage+len("…") {
+		t.Fatalf("message of %d bytes", len(api.Message))
+	}
+}
+
+func TestGetRetryAfterOn503(t *testing.T) {
+	clock := newFakeClock()
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == 1 {
+			w.Header().Set("Retry-After", "30")
+			w.WriteHeader(503)
+			return
+		}
+		fmt.Fprint(w, `{}`)
+	}))
+	defer srv.Close()
+	c := testClient(t, srv, clock, Config{})
+	start := clock.Now()
+	if _, err := c.Do(context.Background(), &Request{Path: "/x"}); err != nil {
+		t.Fatal(err)
+	}
+	if waited := clock.Now().Sub(start); waited < 30*time.Second || n.Load() != 2 {
+		t.Fatalf("waited %s over %d requests; want Retry-After 30s honoured", waited, n.Load())
+	}
+}
