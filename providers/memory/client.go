@@ -574,6 +574,9 @@ func (c *Client) Search(ctx context.Context, q providers.SearchQuery) iter.Seq2[
 	}
 	needle := strings.ToLower(query)
 	size := n.cfg.pageSize
+	if q.Limit > 0 && q.Limit < size {
+		size = q.Limit
+	}
 	seq := providers.Paginate(ctx, func(ctx context.Context, cursor string) ([]providers.Post, string, error) {
 		if _, err := n.enter(ctx, providers.CapSearch, false); err != nil {
 			return nil, "", err
@@ -619,6 +622,9 @@ func (c *Client) Search(ctx context.Context, q providers.SearchQuery) iter.Seq2[
 func (c *Client) Posts(ctx context.Context, opts providers.PostsOptions) iter.Seq2[providers.Post, error] {
 	n := c.n
 	size := n.cfg.pageSize
+	if opts.Limit > 0 && opts.Limit < size {
+		size = opts.Limit
+	}
 	seq := providers.Paginate(ctx, func(ctx context.Context, cursor string) ([]providers.Post, string, error) {
 		if _, err := n.enter(ctx, providers.CapPosts, false); err != nil {
 			return nil, "", err

@@ -839,3 +839,63 @@ func TestClock(t *testing.T) {
 		t.Errorf("Set: %v", c.Now())
 	}
 }
+
+// TestConcurrentMixed runs every kind of call from many goroutines at once;
+// under -race it proves the network's locking, and the final state must
+// add up.
+func TestConcurrentMixed(t *testing.T) {
+	const workers, rounds = 12, 40
+	handles := []string{"shop"}
+	for i := range workers {
+		handles = append(handles, fmt.Sprintf("w%d", i))
+	}
+	w := newWorld(t, handles, memory.WithPageSize(5))
+	ctx := context.Background()
+	target := mustPublish(t, w.c["shop"], providers.Draft{Text: "react to me #busy"})
+	var wg sync.WaitGroup
+	for i := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			h := fmt.Sprintf("w%d", i)
+			c := w.c[h]
+			for r := range rounds {
+				switch r % 8 {
+				case 0:
+					_ = w.net.Follow(h, "shop")
+				case 1:
+					p, err := c.Publish(ctx, providers.Draft{Text: fmt.Sprintf("@shop #busy %d", r), IdempotencyKey: fmt.Sprintf("%s-%d", h, r)})
+					if err == nil && r%3 == 0 {
+						_ = c.Delete(ctx, p.Ref)
+					}
+				case 2:
+					_ = c.React(ctx, providers.ReactLike, target.Ref)
+				case 3:
+					_, _ = providers.Collect(c.Search(ctx, providers.SearchQuery{Query: "#busy", Limit: 7}))
+				case 4:
+					_, _ = c.Metrics(ctx, []providers.Ref{target.Ref})
+				case 5:
+					_, _ = providers.Collect(w.c["shop"].Followers(ctx, providers.FollowersOptions{PageSize: 2}))
+				case 6:
+					_, _ = c.SendMessage(ctx, "shop", providers.Draft{Text: fmt.Sprintf("dm %d", r)})
+				case 7:
+					_ = w.net.Unfollow(h, "shop")
+					_, _ = c.Thread(ctx, target.Ref)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	ms, err := w.c["shop"].Metrics(ctx, []providers.Ref{target.Ref})
+	if err != nil || ms[0].Likes.Value != workers {
+		t.Errorf("likes = %v, %v; want %d", ms[0].Likes, err, workers)
+	}
+	dms, _ := providers.Collect(w.c["shop"].DirectMessages(ctx, providers.InboxOptions{}))
+	if len(dms) != workers*rounds/8 {
+		t.Errorf("%d direct messages, want %d", len(dms), workers*rounds/8)
+	}
+	self, _ := w.c["shop"].Self(ctx)
+	if self.Followers.Value != 0 {
+		t.Errorf("every worker unfollowed last, yet %v followers remain", self.Followers)
+	}
+}
