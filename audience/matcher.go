@@ -1,0 +1,347 @@
+package audience
+
+import (
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/rapportkit/rapport/providers"
+)
+
+// Matcher matches social accounts against a customer list. Build one with
+// NewMatcher; it indexes the customers once and is then safe for concurrent
+// use. Survey uses it to match whole follower lists with the rule that an
+// account matches at most one customer.
+//
+// Matching runs in two stages. Exact keys come first: an account's handle
+// against the handles customers listed for that platform, its email and
+// phone where the platform exposes them, and the links in its profile
+// (another platform's profile URL the customer listed, the customer's
+// website). Then, unless WithoutFuzzy, customers that share a blocking key
+// with the account (a pair of phonetic codes of name tokens, or a handle's
+// user name) are scored on the evidence: name similarity (Jaro-Winkler per
+// token, order-insensitive, nicknames and accents folded, initials), city
+// and country in the account's location, company and tags in its bio, the
+// same or a similar user name on another platform, a handle that spells the
+// name. Each piece of evidence adds a weight to the log-odds of a match,
+// starting from a prior of -5; the confidence is the logistic of the sum.
+// A customer that is nearly as good as the best one lowers the confidence.
+type Matcher struct {
+	cfg       *config
+	customers []Customer
+	phones    *PhoneNormalizer
+	nick      map[string]string
+
+	emails, emailHashes map[string]int32
+	phoneIdx, phoneHash map[string]int32
+	websites            map[string]int32
+	handles             map[providers.Platform]map[string]int32
+	handleHashes        map[providers.Platform]map[string]int32
+	// mastodonLocal indexes Mastodon handles listed without an instance.
+	mastodonLocal map[string]int32
+	// multi holds the customers of keys shared by several customers: a
+	// negative index value v stands for multi[-v-1].
+	multi [][]int32
+
+	feats  []features
+	blocks map[string][]int32
+	// nameCount counts customers per canonical full name.
+	nameCount map[string]int32
+}
+
+// features are what fuzzy matching compares, per customer.
+type features struct {
+	tokens  []string // canonical name tokens (nicknames mapped)
+	key     string   // sorted canonical tokens
+	city    []string
+	country string
+	company []string
+	tags    []string
+	locals  []localHandle // user names of the customer's handles
+}
+
+type localHandle struct {
+	platform providers.Platform
+	handle   string // as normalized
+	local    string // letters and digits of the user name
+}
+
+// NewMatcher indexes customers for matching. The slice is kept, not
+// copied: do not modify it while the Matcher is in use.
+func NewMatcher(customers []Customer, opts ...Option) (*Matcher, error) {
+	cfg, err := newConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	pn, err := NewPhoneNormalizer(cfg.region, cfg.phoneCheck)
+	if err != nil {
+		return nil, err
+	}
+	m := &Matcher{
+		cfg:          cfg,
+		customers:    customers,
+		phones:       pn,
+		nick:         cfg.nicknames,
+		emails:       map[string]int32{},
+		emailHashes:  map[string]int32{},
+		phoneIdx:     map[string]int32{},
+		phoneHash:    map[string]int32{},
+		websites:     map[string]int32{},
+		handles:      map[providers.Platform]map[string]int32{},
+		handleHashes: map[providers.Platform]map[string]int32{},
+	}
+	if m.nick == nil {
+		m.nick = nicknames
+	}
+	n := len(customers)
+	hint := n
+	if n > 0 {
+		m.emails = make(map[string]int32, hint)
+	}
+	if cfg.fuzzy {
+		m.feats = make([]features, n)
+		m.blocks = map[string][]int32{}
+		m.nameCount = map[string]int32{}
+	}
+	for i := range customers {
+		c := &customers[i]
+		ci := int32(i)
+		hasRaw := len(c.Emails) > 0
+		for _, e := range c.Emails {
+			m.put(m.emails, e, ci)
+		}
+		if !hasRaw {
+			for _, h := range c.EmailHashes {
+				m.put(m.emailHashes, h, ci)
+			}
+		}
+		for _, p := range c.Phones {
+			m.put(m.phoneIdx, p, ci)
+		}
+		if len(c.Phones) == 0 {
+			for _, h := range c.PhoneHashes {
+				m.put(m.phoneHash, h, ci)
+			}
+		}
+		for _, w := range c.Websites {
+			m.put(m.websites, w, ci)
+		}
+		for _, h := range c.Handles {
+			if h.Platform == providers.Mastodon && !strings.Contains(h.Handle, "@") {
+				if m.mastodonLocal == nil {
+					m.mastodonLocal = map[string]int32{}
+				}
+				m.put(m.mastodonLocal, h.Handle, ci)
+				continue
+			}
+			idx := m.handles[h.Platform]
+			if idx == nil {
+				idx = make(map[string]int32, hint)
+				m.handles[h.Platform] = idx
+			}
+			m.put(idx, h.Handle, ci)
+		}
+		for _, h := range c.HandleHashes {
+			idx := m.handleHashes[h.Platform]
+			if idx == nil {
+				idx = map[string]int32{}
+				m.handleHashes[h.Platform] = idx
+			}
+			m.put(idx, h.Handle, ci)
+		}
+		if cfg.fuzzy {
+			m.indexFeatures(ci, c)
+		}
+	}
+	return m, nil
+}
+
+// put indexes key → ci, keeping every customer of a shared key.
+func (m *Matcher) put(idx map[string]int32, key string, ci int32) {
+	v, ok := idx[key]
+	if !ok {
+		idx[key] = ci
+		return
+	}
+	if v >= 0 {
+		if v == ci {
+			return
+		}
+		m.multi = append(m.multi, []int32{v, ci})
+		idx[key] = -int32(len(m.multi))
+		return
+	}
+	list := m.multi[-v-1]
+	if !slices.Contains(list, ci) {
+		m.multi[-v-1] = append(list, ci)
+	}
+}
+
+// get returns the customers indexed under key.
+func (m *Matcher) get(idx map[string]int32, key string) []int32 {
+	if idx == nil || key == "" {
+		return nil
+	}
+	v, ok := idx[key]
+	if !ok {
+		return nil
+	}
+	if v >= 0 {
+		return []int32{v}
+	}
+	return m.multi[-v-1]
+}
+
+// Customers returns the indexed customers.
+func (m *Matcher) Customers() []Customer { return m.customers }
+
+// Threshold returns the minimum confidence of a match.
+func (m *Matcher) Threshold() float64 { return m.cfg.threshold }
+
+func (m *Matcher) canonical(toks []string) []string {
+	for i, t := range toks {
+		if c, ok := m.nick[t]; ok {
+			toks[i] = c
+		}
+	}
+	return toks
+}
+
+func (m *Matcher) indexFeatures(ci int32, c *Customer) {
+	f := &m.feats[ci]
+	if c.Name != "" {
+		f.tokens = m.canonical(NameTokens(c.Name))
+		if len(f.tokens) > 5 {
+			f.tokens = f.tokens[:5]
+		}
+		sorted := slices.Clone(f.tokens)
+		slices.Sort(sorted)
+		f.key = strings.Join(sorted, " ")
+		if len(f.tokens) >= 2 {
+			m.nameCount[f.key]++
+		}
+		for _, k := range nameBlockKeys(nil, f.tokens) {
+			m.addBlock(k, ci)
+		}
+	}
+	if c.City != "" {
+		f.city = NameTokens(c.City)
+	}
+	f.country = c.Country
+	if c.Company != "" {
+		f.company = companyTokens(c.Company)
+	}
+	for _, t := range c.Tags {
+		toks := NameTokens(t)
+		if len(toks) == 1 && len(toks[0]) >= 4 {
+			f.tags = append(f.tags, toks[0])
+		}
+	}
+	for _, h := range c.Handles {
+		local := handleLocal(h.Platform, h.Handle)
+		if len(local) < 3 {
+			continue
+		}
+		f.locals = append(f.locals, localHandle{platform: h.Platform, handle: h.Handle, local: local})
+		m.addBlock("h:"+local, ci)
+	}
+}
+
+func (m *Matcher) addBlock(key string, ci int32) {
+	list := m.blocks[key]
+	if len(list) > 0 && list[len(list)-1] == ci {
+		return
+	}
+	m.blocks[key] = append(list, ci)
+}
+
+// nameBlockKeys appends the blocking keys of canonical name tokens: the
+// sorted Soundex codes of every pair of tokens ("n:R163 S530"), and of
+// every single token ("t:S530", used only when its block is small).
+func nameBlockKeys(dst []string, toks []string) []string {
+	codes := make([]string, 0, len(toks))
+	for _, t := range toks {
+		if len(t) >= 2 {
+			codes = append(codes, soundex(t))
+		}
+	}
+	for i := 0; i < len(codes); i++ {
+		dst = append(dst, "t:"+codes[i])
+		for j := i + 1; j < len(codes); j++ {
+			a, b := codes[i], codes[j]
+			if b < a {
+				a, b = b, a
+			}
+			dst = append(dst, "n:"+a+" "+b)
+		}
+	}
+	return dst
+}
+
+// legalSuffixes are dropped from company names before comparison.
+var legalSuffixes = map[string]bool{
+	"inc": true, "ltd": true, "llc": true, "gmbh": true, "sa": true, "sas": true,
+	"sarl": true, "bv": true, "nv": true, "ag": true, "plc": true, "co": true,
+	"corp": true, "corporation": true, "company": true, "limited": true, "srl": true,
+	"spa": true, "ab": true, "as": true, "oy": true, "pty": true, "the": true, "and": true,
+}
+
+func companyTokens(s string) []string {
+	var out []string
+	for _, t := range NameTokens(s) {
+		if !legalSuffixes[t] {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// handleLocal returns the letters and digits of a handle's user name:
+// "bob.smith" → "bobsmith", Mastodon "zoe_m@mastodon.social" → "zoem",
+// Bluesky "ana.bsky.social" → "ana" (the first label of the domain),
+// LinkedIn "company/acme" → "acme". DIDs have none.
+func handleLocal(p providers.Platform, h string) string {
+	switch p {
+	case providers.Mastodon:
+		if i := strings.IndexByte(h, '@'); i >= 0 {
+			h = h[:i]
+		}
+	case providers.Bluesky:
+		if strings.HasPrefix(h, "did:") {
+			return ""
+		}
+		if i := strings.IndexByte(h, '.'); i >= 0 {
+			h = h[:i]
+		}
+	case providers.LinkedIn:
+		if i := strings.LastIndexByte(h, '/'); i >= 0 {
+			h = h[i+1:]
+		}
+	}
+	clean := true
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return h
+	}
+	b := make([]byte, 0, len(h))
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' {
+			b = append(b, c)
+		}
+	}
+	return string(b)
+}
+
+// logistic maps log-odds to a probability.
+func logistic(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
+
+// round3 rounds to three decimals, so confidences print and compare
+// stably.
+func round3(x float64) float64 { return math.Round(x*1000) / 1000 }

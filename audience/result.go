@@ -1,0 +1,264 @@
+package audience
+
+import (
+	"cmp"
+	"slices"
+
+	"github.com/rapportkit/rapport/providers"
+)
+
+// Result is what a Survey found: the matches, the accounts that are not
+// customers, and the customers found nowhere.
+type Result struct {
+	customers []Customer
+	// Matches are the accepted matches, ordered by customer (in the
+	// customer list's order), then platform, then handle. An account
+	// appears in at most one match; a customer may have one match per
+	// platform, or several when several accounts carry exact keys.
+	Matches []Match
+	// Prospects are the accounts matched to no customer, in the order they
+	// were first seen.
+	Prospects []AccountRef
+	// accounts per platform, in first-seen order of platforms
+	platforms []providers.Platform
+	seen      map[providers.Platform]*platformSeen
+}
+
+type platformSeen struct {
+	accounts, followers, engagers int
+}
+
+// Result resolves the survey: each account keeps its best customer; for
+// each customer and platform, accounts matched by an exact key are all
+// kept, and otherwise only the most confident fuzzy match is, the others
+// counting as prospects (they are likelier look-alikes than second
+// accounts). The survey can go on receiving accounts afterwards.
+func (s *Survey) Result() *Result {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := &Result{customers: s.m.customers, seen: map[providers.Platform]*platformSeen{}}
+	type groupKey struct {
+		ci int32
+		p  providers.Platform
+	}
+	// The entry kept per (customer, platform) for fuzzy matches, and
+	// whether the group has an exact match.
+	bestFuzzy := map[groupKey]int32{}
+	hasExact := map[groupKey]bool{}
+	for i := range s.entries {
+		e := &s.entries[i]
+		ps := r.seen[e.ref.Platform]
+		if ps == nil {
+			ps = &platformSeen{}
+			r.seen[e.ref.Platform] = ps
+			r.platforms = append(r.platforms, e.ref.Platform)
+		}
+		ps.accounts++
+		if e.ref.Follower {
+			ps.followers++
+		}
+		if e.ref.Engagements > 0 {
+			ps.engagers++
+		}
+		if !e.matched {
+			continue
+		}
+		k := groupKey{e.c.ci, e.ref.Platform}
+		if e.c.exact {
+			hasExact[k] = true
+			continue
+		}
+		if j, ok := bestFuzzy[k]; !ok || e.c.score > s.entries[j].c.score {
+			bestFuzzy[k] = int32(i)
+		}
+	}
+	for i := range s.entries {
+		e := &s.entries[i]
+		keep := false
+		if e.matched {
+			k := groupKey{e.c.ci, e.ref.Platform}
+			keep = e.c.exact || !hasExact[k] && bestFuzzy[k] == int32(i)
+		}
+		if !keep {
+			r.Prospects = append(r.Prospects, e.ref)
+			continue
+		}
+		m := s.m.toMatch(&providers.Account{}, e.c)
+		m.Account = e.ref
+		r.Matches = append(r.Matches, m)
+	}
+	slices.SortStableFunc(r.Matches, func(a, b Match) int {
+		return cmp.Or(cmp.Compare(a.Customer, b.Customer),
+			cmp.Compare(a.Account.Platform, b.Account.Platform),
+			cmp.Compare(a.Account.Handle, b.Account.Handle))
+	})
+	return r
+}
+
+// Customers returns the customer list the result refers to.
+func (r *Result) Customers() []Customer { return r.customers }
+
+// Platforms lists the platforms seen, in the order they were added.
+func (r *Result) Platforms() []providers.Platform { return slices.Clone(r.platforms) }
+
+// CustomersOn returns the matches on platform p (customers present there),
+// followers and engagers alike.
+func (r *Result) CustomersOn(p providers.Platform) []Match {
+	var out []Match
+	for _, m := range r.Matches {
+		if m.Account.Platform == p {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// CustomersWhoFollow returns the matches of followers on platform p.
+func (r *Result) CustomersWhoFollow(p providers.Platform) []Match {
+	var out []Match
+	for _, m := range r.Matches {
+		if m.Account.Platform == p && m.Account.Follower {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// ProspectsOn returns the accounts on platform p that are not customers.
+func (r *Result) ProspectsOn(p providers.Platform) []AccountRef {
+	var out []AccountRef
+	for _, a := range r.Prospects {
+		if a.Platform == p {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// NotOnAnyPlatform returns the customers matched on no platform, in list
+// order: the people to invite, by email, to follow the business.
+func (r *Result) NotOnAnyPlatform() []Customer {
+	found := make([]bool, len(r.customers))
+	for _, m := range r.Matches {
+		found[m.Customer] = true
+	}
+	var out []Customer
+	for i := range r.customers {
+		if !found[i] {
+			out = append(out, r.customers[i])
+		}
+	}
+	return out
+}
+
+// PlatformStats sums up one platform.
+type PlatformStats struct {
+	Platform providers.Platform `json:"platform"`
+	// Rank is 1 for the platform where customers are most present.
+	Rank int `json:"rank"`
+	// Accounts counts the distinct accounts seen (followers and engagers).
+	Accounts  int `json:"accounts"`
+	Followers int `json:"followers"`
+	Engagers  int `json:"engagers"`
+	// Customers counts the customers found on the platform.
+	Customers int `json:"customers"`
+	// CustomerShare is Customers over all customers.
+	CustomerShare float64 `json:"customer_share"`
+	// AudienceShare is the share of the accounts seen that are customers.
+	AudienceShare float64 `json:"audience_share"`
+	// Value sums the lifetime value of the customers found; ValueShare
+	// divides it by the value of all customers.
+	Value      float64 `json:"value"`
+	ValueShare float64 `json:"value_share"`
+	// Exclusive counts customers found on this platform only.
+	Exclusive int `json:"exclusive"`
+	// Score ranks the platforms: the mean of CustomerShare and ValueShare
+	// (CustomerShare alone when no customer has a value).
+	Score float64 `json:"score"`
+}
+
+// Overlap counts the customers found on both of two platforms.
+type Overlap struct {
+	A         providers.Platform `json:"a"`
+	B         providers.Platform `json:"b"`
+	Customers int                `json:"customers"`
+}
+
+// Summary is the audience report.
+type Summary struct {
+	Customers int `json:"customers"`
+	// Found counts customers found on at least one platform.
+	Found            int             `json:"found"`
+	NotOnAnyPlatform int             `json:"not_on_any_platform"`
+	Prospects        int             `json:"prospects"`
+	Platforms        []PlatformStats `json:"platforms"`
+	Overlap          []Overlap       `json:"overlap"`
+}
+
+// Summary computes the per-platform figures, ranks the platforms by the
+// share and the value of the customers present (Score, highest first; ties
+// by customers, then name) and counts the overlap between every pair of
+// platforms.
+func (r *Result) Summary() Summary {
+	s := Summary{Customers: len(r.customers), Prospects: len(r.Prospects)}
+	totalValue := 0.0
+	for i := range r.customers {
+		totalValue += r.customers[i].Value
+	}
+	on := map[providers.Platform]map[int]bool{}
+	per := map[int][]providers.Platform{}
+	for _, m := range r.Matches {
+		p := m.Account.Platform
+		if on[p] == nil {
+			on[p] = map[int]bool{}
+		}
+		if !on[p][m.Customer] {
+			on[p][m.Customer] = true
+			per[m.Customer] = append(per[m.Customer], p)
+		}
+	}
+	s.Found = len(per)
+	s.NotOnAnyPlatform = s.Customers - s.Found
+	for _, p := range r.platforms {
+		seen := r.seen[p]
+		st := PlatformStats{Platform: p, Accounts: seen.accounts, Followers: seen.followers, Engagers: seen.engagers}
+		for ci := range on[p] {
+			st.Customers++
+			st.Value += r.customers[ci].Value
+			if len(per[ci]) == 1 {
+				st.Exclusive++
+			}
+		}
+		if s.Customers > 0 {
+			st.CustomerShare = round3(float64(st.Customers) / float64(s.Customers))
+		}
+		if st.Accounts > 0 {
+			st.AudienceShare = round3(float64(st.Customers) / float64(st.Accounts))
+		}
+		st.Score = st.CustomerShare
+		if totalValue > 0 {
+			st.ValueShare = round3(st.Value / totalValue)
+			st.Score = round3((st.CustomerShare + st.ValueShare) / 2)
+		}
+		s.Platforms = append(s.Platforms, st)
+	}
+	slices.SortStableFunc(s.Platforms, func(a, b PlatformStats) int {
+		return cmp.Or(-cmp.Compare(a.Score, b.Score), -cmp.Compare(a.Customers, b.Customers),
+			cmp.Compare(a.Platform, b.Platform))
+	})
+	for i := range s.Platforms {
+		s.Platforms[i].Rank = i + 1
+	}
+	for i, a := range s.Platforms {
+		for _, b := range s.Platforms[i+1:] {
+			n := 0
+			for ci := range on[a.Platform] {
+				if on[b.Platform][ci] {
+					n++
+				}
+			}
+			s.Overlap = append(s.Overlap, Overlap{A: a.Platform, B: b.Platform, Customers: n})
+		}
+	}
+	return s
+}
