@@ -81,6 +81,11 @@ func (b *bucket) state() RateState {
 	if b.lim != nil {
 		s.Rate = b.lim.Limit()
 	}
+	if b.budget == 0 && !b.reset.IsZero() {
+		if until := b.reset.Add(resetSlack); until.After(s.BlockedUntil) {
+			s.BlockedUntil = until
+		}
+	}
 	return s
 }
 
