@@ -106,7 +106,7 @@ func (c *Client) validate(op providers.Capability, d providers.Draft) (string, e
 	default:
 		return "", n.invalid(op, "unknown visibility %q", d.Visibility)
 	}
-	l := n.cfg.limits
+	l := *n.cfg.limits
 	if l.MaxChars > 0 {
 		chars := utf8.RuneCountInString(body)
 		if l.URLLength > 0 {
@@ -175,7 +175,7 @@ func (c *Client) create(ctx context.Context, op providers.Capability, d provider
 		if p, ok := c.a.keys[d.IdempotencyKey]; ok {
 			v := n.postView(p)
 			n.mu.Unlock()
-			if !providers.MatchesDraft(v, d) {
+			if !providers.MatchesDraft(v, d) || (rcpt != nil && !containsAccount(p.recipients, rcpt)) {
 				return providers.Post{}, &providers.APIError{Platform: n.cfg.platform, Operation: string(op), Status: 409,
 					Message: fmt.Sprintf("idempotency key %q was used for another draft (post %s)", d.IdempotencyKey, p.id)}
 			}
@@ -743,7 +743,7 @@ func (c *Client) Limits(ctx context.Context) (providers.Limits, error) {
 	if _, err := c.n.enter(ctx, providers.CapLimits, false); err != nil {
 		return providers.Limits{}, err
 	}
-	return c.n.cfg.limits, nil
+	return *c.n.cfg.limits, nil
 }
 
 // take yields at most limit items of seq (all when limit <= 0).

@@ -98,7 +98,6 @@ func NewNetwork(opts ...Option) (*Network, error) {
 		now:      time.Now,
 		seed:     1,
 		platform: providers.Memory,
-		limits:   defaultLimits,
 		pageSize: DefaultPageSize,
 	}
 	for _, o := range opts {
@@ -111,6 +110,10 @@ func NewNetwork(opts ...Option) (*Network, error) {
 	}
 	if cfg.logger == nil {
 		cfg.logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.limits == nil {
+		l := defaultLimits(cfg.platform)
+		cfg.limits = &l
 	}
 	if cfg.baseURL == "" {
 		cfg.baseURL = "https://" + string(cfg.platform) + ".example"

@@ -233,6 +233,16 @@ func TestDirectMessages(t *testing.T) {
 	if rest := inbox(t, w.c["shop"], providers.InboxOptions{Since: dms[0].Cursor}); len(rest) != 0 {
 		t.Errorf("after the message's cursor: %v", kinds(rest))
 	}
+	// Messages are idempotent like posts; a key is bound to its recipient.
+	d := providers.Draft{Text: "same", IdempotencyKey: "dm-1"}
+	m1, err1 := w.c["alice"].SendMessage(ctx, "shop", d)
+	m2, err2 := w.c["alice"].SendMessage(ctx, "shop", d)
+	if err1 != nil || err2 != nil || m1.ID != m2.ID {
+		t.Errorf("same message twice: %q %v, %q %v", m1.ID, err1, m2.ID, err2)
+	}
+	if _, err := w.c["alice"].SendMessage(ctx, "eve", d); !errors.Is(err, providers.ErrConflict) {
+		t.Errorf("the key of a message to shop reused for eve: %v, want ErrConflict", err)
+	}
 }
 
 func TestFollowersOnlyVisibility(t *testing.T) {
@@ -704,6 +714,16 @@ func TestLimits(t *testing.T) {
 	}
 	if _, err := sky.c["shop"].Publish(ctx, providers.Draft{Text: strings.Repeat("👍🏽", 301)}); !errors.Is(err, providers.ErrInvalidInput) {
 		t.Errorf("301 graphemes: %v", err)
+	}
+	for platform, want := range map[providers.Platform]providers.Limits{
+		providers.Mastodon: {MaxChars: 500, URLLength: 23, MaxMedia: 4},
+		providers.Bluesky:  {MaxGraphemes: 300, MaxBytes: 3000, MaxMedia: 4, MaxImageKB: 2048},
+		providers.X:        {MaxChars: 280, URLLength: 23, MaxMedia: 4},
+	} {
+		pw := newWorld(t, []string{"shop"}, memory.WithPlatform(platform))
+		if got, _ := pw.c["shop"].Limits(ctx); got != want {
+			t.Errorf("%s limits = %+v, want %+v", platform, got, want)
+		}
 	}
 	masto := newWorld(t, []string{"shop"}, memory.WithLimits(providers.Limits{MaxChars: 30, URLLength: 23}))
 	if _, err := masto.c["shop"].Publish(ctx, providers.Draft{Text: "read https://example.com/" + strings.Repeat("x", 100)}); err != nil {

@@ -17,16 +17,29 @@ type config struct {
 	seed          int64
 	platform      providers.Platform
 	logger        *slog.Logger
-	limits        providers.Limits
+	limits        *providers.Limits
 	pageSize      int
 	baseURL       string
 	onInteraction func(to providers.Account, it providers.Interaction)
 }
 
-// defaultLimits are the publishing limits of a network made without
-// WithLimits: 500 characters and 4 attachments, as on a default Mastodon
-// instance.
-var defaultLimits = providers.Limits{MaxChars: 500, MaxMedia: 4}
+// defaultLimits returns the publishing limits of a network made without
+// WithLimits, after the platform it is named for: Mastodon's default
+// instance (500 characters, links count 23, 4 attachments), Bluesky (300
+// graphemes, 3,000 bytes, 4 images of 2 MB), X (280 characters, links
+// count 23, 4 attachments; X's weighting of emoji and CJK is not
+// simulated), and for any other name 500 characters and 4 attachments.
+func defaultLimits(p providers.Platform) providers.Limits {
+	switch p {
+	case providers.Mastodon:
+		return providers.Limits{MaxChars: 500, URLLength: 23, MaxMedia: 4}
+	case providers.Bluesky:
+		return providers.Limits{MaxGraphemes: 300, MaxBytes: 3000, MaxMedia: 4, MaxImageKB: 2048}
+	case providers.X:
+		return providers.Limits{MaxChars: 280, URLLength: 23, MaxMedia: 4}
+	}
+	return providers.Limits{MaxChars: 500, MaxMedia: 4}
+}
 
 // DefaultPageSize is how many items one simulated request returns when the
 // caller does not choose (FollowersOptions.PageSize 0) and no WithPageSize
@@ -83,7 +96,9 @@ func WithLogger(l *slog.Logger) Option {
 }
 
 // WithLimits sets the publishing limits the network enforces and reports
-// (see Client.Limits). MaxChars counts characters (Unicode code points),
+// (see Client.Limits), in place of the defaults for its platform (500
+// characters and 4 attachments; Mastodon, Bluesky and X networks get
+// those platforms' limits). MaxChars counts characters (Unicode code points),
 // each link counting URLLength when that is set; MaxGraphemes counts
 // grapheme clusters as Bluesky does; MaxBytes counts UTF-8 bytes; MaxMedia
 // caps attachments. Zero fields are not enforced.
@@ -92,7 +107,7 @@ func WithLimits(l providers.Limits) Option {
 		if l.MaxChars < 0 || l.MaxGraphemes < 0 || l.MaxBytes < 0 || l.URLLength < 0 || l.MaxMedia < 0 || l.MaxImageKB < 0 {
 			return fmt.Errorf("memory: WithLimits: negative limit in %+v", l)
 		}
-		c.limits = l
+		c.limits = &l
 		return nil
 	}
 }
