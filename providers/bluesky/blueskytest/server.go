@@ -78,6 +78,7 @@ type Server struct {
 	sessionTimes map[string][]time.Time
 	convos       map[string]*convo
 	chatService  string
+	chatRefused  bool
 }
 
 type account struct {
@@ -231,6 +232,15 @@ func (s *Server) ExpireSessions() {
 	for _, tok := range s.issued {
 		s.expired[tok] = true
 	}
+}
+
+// RefuseChat makes the PDS refuse every chat call with InvalidToken "Bad
+// token scope", as it does for sessions whose app password was not
+// granted direct-message access.
+func (s *Server) RefuseChat() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.chatRefused = true
 }
 
 // CountPosts returns how many existing posts have exactly this text.

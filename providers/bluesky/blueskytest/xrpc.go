@@ -214,6 +214,9 @@ func (s *Server) authenticate(r *request, nsid string, m method) *xerr {
 		if r.http.Header.Get("atproto-proxy") != s.chatService {
 			return &xerr{501, "MethodNotImplemented", "Method Not Implemented"}
 		}
+		if s.chatRefused {
+			return &xerr{400, "InvalidToken", "Bad token scope"}
+		}
 		if c.Scope == "com.atproto.appPass" {
 			return &xerr{400, "InvalidToken", "Bad token method"}
 		}
