@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -127,6 +128,10 @@ func TestRedact(t *testing.T) {
 		if got := redact(in); strings.Contains(got, "SECRET1") {
 			t.Errorf("redact(%q) = %q", in, got)
 		}
+	}
+	u, _ := url.Parse("https://alice:SECRET1@a.example/p?access_token=SECRET1&max_id=3")
+	if got := redactURL(u); strings.Contains(got, "SECRET1") || !strings.Contains(got, "max_id=3") {
+		t.Errorf("redactURL = %q", got)
 	}
 	if got := redact("max_id=3&limit=40"); got != "max_id=3&limit=40" {
 		t.Errorf("redact changed harmless params: %q", got)

@@ -127,3 +127,33 @@ func TestNoAuth(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestBucketRollsOverWithPolicyWindow(t *testing.T) {
+	// Bluesky: 3000 points per 300s window, told by RateLimit-Policy.
+	clock := newFakeClock()
+	b := newBucket()
+	noWait := func(time.Duration) {}
+	if err := b.acquire(context.Background(), clock.Now, clock.Sleep, time.Hour, noWait); err != nil {
+		t.Fatal(err)
+	}
+	h := http.Header{}
+	h.Set("RateLimit-Limit", "3000")
+	h.Set("RateLimit-Remaining", "0")
+	h.Set("RateLimit-Reset", fmt.Sprint(clock.Now().Add(100*time.Second).Unix()))
+	h.Set("RateLimit-Policy", "3000;w=300")
+	b.learn(ParseRateHeaders(h, clock.Now()), 200, clock.Now())
+	firstReset := clock.Now().Add(100 * time.Second)
+	if err := b.acquire(context.Background(), clock.Now, clock.Sleep, time.Hour, noWait); err != nil {
+		t.Fatal(err)
+	}
+	if clock.Now().Before(firstReset) {
+		t.Fatalf("sent at %v before the reset %v", clock.Now(), firstReset)
+	}
+	st := b.state()
+	if want := firstReset.Add(300 * time.Second); !st.Reset.Equal(want) || st.Budget != 2999 || st.Window != 300*time.Second {
+		t.Fatalf("after rollover %+v; want reset %v, budget 2999 (one sent in the new window)", st, want)
+	}
+	if st.Rate < 9 || st.Rate > 11 {
+		t.Fatalf("rate %v, want about 3000/300s", st.Rate)
+	}
+}
