@@ -14,7 +14,7 @@ func TestConformance(t *testing.T) {
 		name   string
 		honour bool
 	}{
-		{"Mastodon", true},   // Idempotency-Key honoured
+		{"Mastodon", true},    // Idempotency-Key honoured
 		{"GoToSocial", false}, // Idempotency-Key ignored
 	} {
 		t.Run(mode.name, func(t *testing.T) {
