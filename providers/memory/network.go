@@ -139,7 +139,7 @@ func (n *Network) Now() time.Time { return n.cfg.now() }
 // CreateAccount adds an account. Handle is required (a leading "@" is
 // dropped) and must be unique, compared case insensitively; it may hold
 // letters, digits, "_", "." and "-", optionally followed by "@domain". ID
-// is assigned ("u1", "u2", ...) unless set; ProfileURL and CreatedAt are
+// is assigned ("u1", "u2", ...) unless set (it must then be unique); ProfileURL and CreatedAt are
 // filled when empty. Follower, following and post counts are the
 // network's own and are ignored. It returns the account as stored.
 func (n *Network) CreateAccount(a providers.Account) (providers.Account, error) {
@@ -159,6 +159,9 @@ func (n *Network) CreateAccount(a providers.Account) (providers.Account, error) 
 	seq := int64(len(n.accounts) + 1)
 	if a.ID == "" {
 		a.ID = "u" + strconv.FormatInt(seq, 10)
+		for k := 2; n.byID[a.ID] != nil; k++ { // a caller-chosen ID took it
+			a.ID = "u" + strconv.FormatInt(seq, 10) + "-" + strconv.Itoa(k)
+		}
 	}
 	if _, dup := n.byID[a.ID]; dup {
 		return providers.Account{}, fmt.Errorf("memory: create account %q: id %q is taken: %w", handle, a.ID, providers.ErrConflict)

@@ -76,6 +76,12 @@ func TestCreateAccount(t *testing.T) {
 	if _, err := net.CreateAccount(providers.Account{Handle: "bob", ID: "u1"}); !errors.Is(err, providers.ErrConflict) {
 		t.Errorf("duplicate ID: %v, want ErrConflict", err)
 	}
+	if b, err := net.CreateAccount(providers.Account{Handle: "bob", ID: "u3"}); err != nil || b.ID != "u3" {
+		t.Errorf("chosen ID: %+v, %v", b, err)
+	}
+	if c, err := net.CreateAccount(providers.Account{Handle: "carol"}); err != nil || c.ID != "u3-2" {
+		t.Errorf("an assigned ID avoids chosen ones: %q, %v", c.ID, err)
+	}
 	if _, err := net.Client("nobody"); !errors.Is(err, providers.ErrNotFound) {
 		t.Errorf("Client(nobody): %v, want ErrNotFound", err)
 	}
