@@ -356,7 +356,8 @@ type Subject struct {
 	// Location is the plan's time zone (UTC if it cannot be loaded; the
 	// invalid-plan rule reports that).
 	Location *time.Location
-	// Items are every calendar item resolved, all branches, in time order.
+	// Items are every calendar item resolved, all branches, in time order,
+	// with Kind set to the item's EffectiveKind.
 	Items []ScheduledItem
 
 	itemOrder map[string]int
@@ -376,6 +377,7 @@ func newSubject(p *Plan, history []providers.Post, cfg LintConfig) *Subject {
 			continue
 		}
 		t, r := it.At.Resolve(loc)
+		it.Kind = it.EffectiveKind() // inferred once for every rule
 		s.Items = append(s.Items, ScheduledItem{Item: it, Time: t, Resolution: r})
 	}
 	slices.SortStableFunc(s.Items, func(a, b ScheduledItem) int {
