@@ -201,3 +201,52 @@ func ExampleClock() {
 	fmt.Println(first.CreatedAt.Format(time.Kitchen), second.CreatedAt.Format(time.Kitchen))
 	// Output: 9:00AM 10:30AM
 }
+
+// Simulated people can act on what reaches them: here Alice likes every
+// reply she receives, so the bakery sees its answer appreciated.
+func ExampleWithOnInteraction() {
+	ctx := context.Background()
+	var net *memory.Network
+	likeReplies := func(to providers.Account, it providers.Interaction) {
+		if to.Handle == "alice" && it.Kind == providers.Reply {
+			alice, _ := net.Client("alice")
+			alice.React(ctx, providers.ReactLike, it.Post.Ref)
+		}
+	}
+	net, _ = memory.NewNetwork(memory.WithOnInteraction(likeReplies))
+	net.CreateAccount(providers.Account{Handle: "bakery"})
+	net.CreateAccount(providers.Account{Handle: "alice"})
+	alice, _ := net.Client("alice")
+	bakery, _ := net.Client("bakery")
+
+	q, _ := alice.Publish(ctx, providers.Draft{Text: "@bakery gluten-free options?"})
+	bakery.Publish(ctx, providers.Draft{Text: "@alice Yes, two breads!", ReplyTo: q.Ref})
+
+	for it, err := range bakery.Interactions(ctx, providers.InboxOptions{}) {
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Printf("%s by @%s\n", it.Kind, it.Author.Handle)
+	}
+	// Output:
+	// mention by @alice
+	// like by @alice
+}
+
+// Networks named after platforms run side by side, each with that
+// platform's publishing limits.
+func ExampleWithPlatform() {
+	ctx := context.Background()
+	for _, p := range []providers.Platform{providers.Mastodon, providers.Bluesky} {
+		net, _ := memory.NewNetwork(memory.WithPlatform(p))
+		net.CreateAccount(providers.Account{Handle: "bakery"})
+		bakery, _ := net.Client("bakery")
+		limits, _ := providers.GetLimits(ctx, bakery)
+		post, _ := bakery.Publish(ctx, providers.Draft{Text: "Hello"})
+		fmt.Printf("%s: %d characters, %d graphemes, post at %s\n", bakery.Platform(), limits.MaxChars, limits.MaxGraphemes, post.URL)
+	}
+	// Output:
+	// mastodon: 500 characters, 0 graphemes, post at https://mastodon.example/@bakery/p1
+	// bluesky: 0 characters, 300 graphemes, post at https://bluesky.example/@bakery/p1
+}
