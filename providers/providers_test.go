@@ -330,3 +330,18 @@ func TestMemoryTokenStore(t *testing.T) {
 		t.Fatal("deleted token still there")
 	}
 }
+
+func TestPostWithoutIDSurvivesJSON(t *testing.T) {
+	in := providers.Interaction{Kind: providers.Mention, ID: "n1", Post: providers.Post{Text: "hello"}}
+	b, err := json.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out providers.Interaction
+	if err := json.Unmarshal(b, &out); err != nil || out.Post.Text != "hello" {
+		t.Fatalf("post lost in %s: %v", b, err)
+	}
+	if !(providers.Post{}).IsZero() || (providers.Post{Text: "x"}).IsZero() {
+		t.Fatal("Post.IsZero")
+	}
+}

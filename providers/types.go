@@ -184,6 +184,14 @@ type Post struct {
 	Metrics  Metrics  `json:"metrics"`
 }
 
+// IsZero reports whether p is the zero Post: no id, text, author, time or
+// media. (Without it, Post would take Ref's IsZero, which looks at the id
+// alone.)
+func (p Post) IsZero() bool {
+	return p.ID == "" && p.Text == "" && p.Author.ID == "" && p.Author.Handle == "" &&
+		p.CreatedAt.IsZero() && len(p.Media) == 0 && p.URL == ""
+}
+
 // InteractionKind is what somebody did that reached the account.
 type InteractionKind string
 

@@ -35,11 +35,16 @@ func isUniqueViolation(err error) bool {
 }
 
 func scanDoc[T any](r row) (T, error) {
-	var v T
 	var doc string
 	if err := r.Scan(&doc); err != nil {
-		return v, err
+		var zero T
+		return zero, err
 	}
+	return decodeJSON[T](doc)
+}
+
+func decodeJSON[T any](doc string) (T, error) {
+	var v T
 	if err := json.Unmarshal([]byte(doc), &v); err != nil {
 		return v, fmt.Errorf("store: decode: %w", err)
 	}
