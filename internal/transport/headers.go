@@ -49,19 +49,30 @@ const epochThreshold = 1e9
 //     (IETF drafts);
 //   - RateLimit-Policy: N;w=S and "p";q=N;w=S;
 //   - Retry-After in seconds or as an HTTP date.
+//
+// Absolute times are returned as the server wrote them, on its clock.
 func ParseRateHeaders(h http.Header, now time.Time) RateInfo {
+	return parseRate(h, now, false)
+}
+
+// parseRate is ParseRateHeaders; with localize, absolute times are moved
+// onto the local clock when the response's Date header shows the server's
+// clock more than two seconds away from now, so a skewed clock neither
+// sends requests into a window that has not reset nor waits for nothing.
+func parseRate(h http.Header, now time.Time, localize bool) RateInfo {
 	var ri RateInfo
+	var resetAbs, retryAbs bool
 	for _, prefix := range []string{"X-Ratelimit-", "X-Rate-Limit-", "Ratelimit-"} {
 		l, okL := parseCount(h.Get(prefix + "Limit"))
 		r, okR := parseCount(h.Get(prefix + "Remaining"))
-		reset, okS := parseReset(h.Get(prefix+"Reset"), now)
+		reset, abs, okS := parseReset(h.Get(prefix+"Reset"), now)
 		if !okL && !okR && !okS {
 			continue
 		}
 		ri.Limit, ri.HasLimit = l, okL
 		ri.Remaining, ri.HasRemaining = r, okR
 		if okS {
-			ri.Reset = reset
+			ri.Reset, resetAbs = reset, abs
 		}
 		break
 	}
@@ -74,10 +85,40 @@ func ParseRateHeaders(h http.Header, now time.Time) RateInfo {
 			ri.Limit, ri.HasLimit = limit, true
 		}
 	}
-	if t, ok := parseRetryAfter(h.Get("Retry-After"), now); ok {
-		ri.RetryAfter = t
+	if t, abs, ok := parseRetryAfter(h.Get("Retry-After"), now); ok {
+		ri.RetryAfter, retryAbs = t, abs
+	}
+	if skew, ok := clockSkew(h, now); ok && localize {
+		if resetAbs {
+			ri.Reset = ri.Reset.Add(-skew)
+		}
+		if retryAbs {
+			ri.RetryAfter = ri.RetryAfter.Add(-skew)
+		}
 	}
 	return ri
+}
+
+// maxDateError is how far a Date header (whole seconds, read after some
+// latency) may be from the local clock without meaning the clocks differ.
+const maxDateError = 2 * time.Second
+
+// clockSkew returns how far the server's clock (its Date header) is ahead
+// of now, when that is more than maxDateError.
+func clockSkew(h http.Header, now time.Time) (time.Duration, bool) {
+	v := h.Get("Date")
+	if v == "" {
+		return 0, false
+	}
+	d, err := http.ParseTime(v)
+	if err != nil {
+		return 0, false
+	}
+	skew := d.Sub(now)
+	if skew > -maxDateError && skew < maxDateError {
+		return 0, false
+	}
+	return skew, true
 }
 
 // parseCount reads a non-negative integer, ignoring anything after the
@@ -105,56 +146,57 @@ func parseCount(v string) (int, bool) {
 }
 
 // parseReset reads a reset time given as an ISO-8601/RFC 3339 time, an
-// HTTP date, Unix seconds or milliseconds, or seconds from now.
-func parseReset(v string, now time.Time) (time.Time, bool) {
+// HTTP date, Unix seconds or milliseconds (abs: on the server's clock), or
+// seconds from now.
+func parseReset(v string, now time.Time) (t time.Time, abs, ok bool) {
 	v = strings.TrimSpace(v)
 	if v == "" {
-		return time.Time{}, false
+		return time.Time{}, false, false
 	}
 	if f, err := strconv.ParseFloat(v, 64); err == nil {
 		if f < 0 || math.IsNaN(f) || math.IsInf(f, 0) {
-			return time.Time{}, false
+			return time.Time{}, false, false
 		}
 		switch {
 		case f >= epochThreshold*1000: // Unix milliseconds
-			return time.UnixMilli(int64(f)), true
+			return time.UnixMilli(int64(f)), true, true
 		case f >= epochThreshold: // Unix seconds
 			sec, frac := math.Modf(f)
-			return time.Unix(int64(sec), int64(frac*1e9)), true
+			return time.Unix(int64(sec), int64(frac*1e9)), true, true
 		default: // seconds from now
-			return now.Add(time.Duration(f * float64(time.Second))), true
+			return now.Add(time.Duration(f * float64(time.Second))), false, true
 		}
 	}
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999Z0700", "2006-01-02 15:04:05.999999999Z07:00"} {
 		if t, err := time.Parse(layout, v); err == nil {
-			return t, true
+			return t, true, true
 		}
 	}
 	if t, err := http.ParseTime(v); err == nil {
-		return t, true
+		return t, true, true
 	}
-	return time.Time{}, false
+	return time.Time{}, false, false
 }
 
-// parseRetryAfter reads Retry-After: delay seconds or an HTTP date.
-func parseRetryAfter(v string, now time.Time) (time.Time, bool) {
+// parseRetryAfter reads Retry-After: delay seconds or an HTTP date (abs).
+func parseRetryAfter(v string, now time.Time) (t time.Time, abs, ok bool) {
 	v = strings.TrimSpace(v)
 	if v == "" {
-		return time.Time{}, false
+		return time.Time{}, false, false
 	}
 	if f, err := strconv.ParseFloat(v, 64); err == nil {
 		if f < 0 || math.IsNaN(f) || math.IsInf(f, 0) {
-			return time.Time{}, false
+			return time.Time{}, false, false
 		}
 		if f >= epochThreshold { // a few APIs send a Unix time here
-			return time.Unix(int64(f), 0), true
+			return time.Unix(int64(f), 0), true, true
 		}
-		return now.Add(time.Duration(f * float64(time.Second))), true
+		return now.Add(time.Duration(f * float64(time.Second))), false, true
 	}
 	if t, err := http.ParseTime(v); err == nil {
-		return t, true
+		return t, true, true
 	}
-	return time.Time{}, false
+	return time.Time{}, false, false
 }
 
 // parsePolicy reads RateLimit-Policy: "100;w=60", "100, 5000;w=3600" or

@@ -145,3 +145,38 @@ func TestParseRateHeadersGoToSocialFixture(t *testing.T) {
 		t.Fatalf("GoToSocial sends no Retry-After, got %v", got.RetryAfter)
 	}
 }
+
+func TestParseRateHeadersClockSkew(t *testing.T) {
+	now := time.Date(2026, 11, 22, 21, 35, 0, 0, time.UTC)
+	// The server's clock is an hour behind ours.
+	server := now.Add(-time.Hour)
+	h := http.Header{}
+	h.Set("Date", server.Format(http.TimeFormat))
+	h.Set("X-RateLimit-Remaining", "0")
+	h.Set("X-RateLimit-Reset", server.Add(30*time.Second).Format(time.RFC3339))
+	h.Set("Retry-After", server.Add(10*time.Second).Format(http.TimeFormat))
+	if ri := ParseRateHeaders(h, now); !ri.Reset.Equal(server.Add(30 * time.Second)) {
+		t.Errorf("ParseRateHeaders moved the reset: %v", ri.Reset)
+	}
+	ri := parseRate(h, now, true)
+	if want := now.Add(30 * time.Second); !ri.Reset.Equal(want) {
+		t.Errorf("Reset = %v, want %v on the local clock", ri.Reset, want)
+	}
+	if want := now.Add(10 * time.Second); !ri.RetryAfter.Equal(want) {
+		t.Errorf("RetryAfter = %v, want %v on the local clock", ri.RetryAfter, want)
+	}
+	// Relative values need no correction, and a Date within the header's
+	// precision changes nothing.
+	h = http.Header{}
+	h.Set("Date", server.Format(http.TimeFormat))
+	h.Set("RateLimit-Reset", "30")
+	if ri := parseRate(h, now, true); !ri.Reset.Equal(now.Add(30 * time.Second)) {
+		t.Errorf("delta reset moved: %v", ri.Reset)
+	}
+	h = http.Header{}
+	h.Set("Date", now.Add(-900*time.Millisecond).Format(http.TimeFormat))
+	h.Set("X-RateLimit-Reset", now.Add(30*time.Second).Format(time.RFC3339))
+	if ri := parseRate(h, now, true); !ri.Reset.Equal(now.Add(30 * time.Second)) {
+		t.Errorf("reset moved without skew: %v", ri.Reset)
+	}
+}

@@ -291,6 +291,6 @@ func (t *rateTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	now := t.c.now()
-	b.learn(ParseRateHeaders(resp.Header, now), resp.StatusCode, now)
+	b.learn(t.c.rateInfo(resp.Header, now), resp.StatusCode, now)
 	return resp, nil
 }

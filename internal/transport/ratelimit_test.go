@@ -157,3 +157,31 @@ func TestBucketRollsOverWithPolicyWindow(t *testing.T) {
 		t.Fatalf("rate %v, want about 3000/300s", st.Rate)
 	}
 }
+
+func TestClientCorrectsServerClockSkew(t *testing.T) {
+	// The server's clock is an hour behind. Its reset, 10s away on its
+	// clock, must not look long past to a client on the real clock.
+	var n int
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n++
+		serverNow := time.Now().Add(-time.Hour)
+		w.Header().Set("Date", serverNow.UTC().Format(http.TimeFormat))
+		w.Header().Set("X-RateLimit-Limit", "300")
+		w.Header().Set("X-RateLimit-Remaining", "0")
+		w.Header().Set("X-RateLimit-Reset", serverNow.Add(10*time.Second).UTC().Format(time.RFC3339Nano))
+		fmt.Fprint(w, `{}`)
+	}))
+	defer srv.Close()
+	c := testClient(t, srv, nil, Config{MaxRateWait: time.Second})
+	if _, err := c.Do(context.Background(), &Request{Path: "/a"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.Do(context.Background(), &Request{Path: "/a"})
+	var rl *providers.RateLimitError
+	if !errors.As(err, &rl) || n != 1 {
+		t.Fatalf("err %v after %d requests; want RateLimitError without a second request", err, n)
+	}
+	if d := time.Until(rl.Reset); d < 7*time.Second || d > 12*time.Second {
+		t.Fatalf("Reset in %s, want about 10s on the local clock", d)
+	}
+}

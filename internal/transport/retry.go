@@ -75,7 +75,7 @@ func (c *Client) decide(ctx context.Context, cl *call, resp *http.Response, err 
 	case s == http.StatusTooManyRequests:
 		// The server refused the request without acting on it. Give up
 		// early when it asks for a longer wait than the client allows.
-		if wait := serverWait(resp, c.now()); wait > c.maxRateWait {
+		if wait := c.serverWait(resp); wait > c.maxRateWait {
 			return false, nil
 		}
 		return true, nil
@@ -103,11 +103,12 @@ func why(resp *http.Response, err error) string {
 
 // serverWait is how long the server asked the client to wait: Retry-After,
 // or the time to the reset of a spent rate-limit window.
-func serverWait(resp *http.Response, now time.Time) time.Duration {
+func (c *Client) serverWait(resp *http.Response) time.Duration {
 	if resp == nil {
 		return 0
 	}
-	ri := ParseRateHeaders(resp.Header, now)
+	now := c.now()
+	ri := c.rateInfo(resp.Header, now)
 	if !ri.RetryAfter.IsZero() {
 		return ri.RetryAfter.Sub(now)
 	}
@@ -122,7 +123,7 @@ func serverWait(resp *http.Response, now time.Time) time.Duration {
 // within [min, max]. A longer server wait is completed by the rate
 // limiter, which has learned it from the same response.
 func (c *Client) backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
-	if d := serverWait(resp, c.now()); d > 0 {
+	if d := c.serverWait(resp); d > 0 {
 		return min(max(d, minWait), maxWait)
 	}
 	d := minWait

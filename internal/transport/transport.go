@@ -75,7 +75,11 @@ type Config struct {
 	// DecodeError extracts the platform's error code and message from an
 	// error body (already bounded to 64 KiB); nil means DecodeErrorBody.
 	DecodeError func(status int, header http.Header, body []byte) (code, message string)
-	// Now is the clock; nil means time.Now.
+	// Now is the clock; nil means time.Now. On the real clock, absolute
+	// reset times are also corrected for the server's clock skew, read
+	// from the Date header; an injected clock is taken as authoritative
+	// (test servers and simulations share it, while net/http writes Date
+	// from the real clock).
 	Now func() time.Time
 
 	// MaxBodyBytes bounds a successful response body; a larger body fails
@@ -100,6 +104,7 @@ type Client struct {
 	now         func() time.Time
 	sleep       func(context.Context, time.Duration) error
 	maxRateWait time.Duration
+	localize    bool // correct server clock skew (real clock only)
 	maxBody     int64
 	idemHeader  string
 	userAgent   string
@@ -148,6 +153,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	if c.now == nil {
 		c.now = time.Now
+		c.localize = true
 	}
 	if c.sleep == nil {
 		c.sleep = sleepContext
@@ -520,6 +526,11 @@ func (c *Client) bucket(name string) *bucket {
 	return b
 }
 
+// rateInfo reads a response's rate-limit headers on the client's clock.
+func (c *Client) rateInfo(h http.Header, now time.Time) RateInfo {
+	return parseRate(h, now, c.localize)
+}
+
 // resolve builds the URL of a request.
 func (c *Client) resolve(path string, query url.Values) (*url.URL, error) {
 	p, err := url.Parse(path)
@@ -628,7 +639,7 @@ func (c *Client) statusError(cl *call, resp *http.Response) error {
 // rateLimitError builds the error for a 429 answer.
 func (c *Client) rateLimitError(cl *call, h http.Header) error {
 	now := c.now()
-	ri := ParseRateHeaders(h, now)
+	ri := c.rateInfo(h, now)
 	e := &providers.RateLimitError{Platform: c.platform, Operation: cl.op, Limit: ri.Limit, Remaining: ri.Remaining}
 	switch {
 	case !ri.RetryAfter.IsZero():

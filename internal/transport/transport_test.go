@@ -34,12 +34,12 @@ func testClient(t *testing.T, srv *httptest.Server, clock *fakeClock, cfg Config
 	if cfg.RetryWaitMax == 0 {
 		cfg.RetryWaitMax = time.Millisecond
 	}
+	if cfg.Base == nil {
+		cfg.Base = &http.Transport{DisableKeepAlives: true}
+	}
 	if clock != nil {
 		cfg.Now = clock.Now
 		cfg.Sleep = clock.Sleep
-	}
-	if cfg.Base == nil {
-		cfg.Base = &http.Transport{DisableKeepAlives: true}
 	}
 	c, err := New(cfg)
 	if err != nil {
