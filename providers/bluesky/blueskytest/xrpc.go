@@ -101,6 +101,7 @@ func (s *Server) serve(w http.ResponseWriter, hr *http.Request) {
 	s.windowUsed++
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Date", now.UTC().Format(http.TimeFormat))
 	h.Set("RateLimit-Limit", strconv.Itoa(s.rateLimit))
 	h.Set("RateLimit-Remaining", strconv.Itoa(max(s.rateLimit-s.windowUsed, 0)))
 	h.Set("RateLimit-Reset", strconv.FormatInt(s.windowStart.Add(s.rateWindow).Unix(), 10))
@@ -112,6 +113,7 @@ func (s *Server) serve(w http.ResponseWriter, hr *http.Request) {
 		if f.status == http.StatusTooManyRequests {
 			h.Set("RateLimit-Remaining", "0")
 			if f.retryAfter > 0 {
+				h.Set("RateLimit-Reset", strconv.FormatInt(now.Add(f.retryAfter).Unix(), 10))
 				h.Set("Retry-After", strconv.Itoa(int((f.retryAfter+time.Second-1)/time.Second)))
 			}
 			writeErr(w, &xerr{429, "RateLimitExceeded", "Rate Limit Exceeded"})
