@@ -47,7 +47,7 @@ func (c *Client) Network() *Network { return c.n }
 
 // Self returns the client's account with its current counts.
 func (c *Client) Self(ctx context.Context) (providers.Account, error) {
-	if _, err := c.n.enter(ctx, OpSelf, false); err != nil {
+	if _, err := c.n.enter(ctx, c.a, OpSelf, false); err != nil {
 		return providers.Account{}, err
 	}
 	c.n.mu.RLock()
@@ -162,7 +162,7 @@ func mediaKind(u providers.Upload) providers.MediaKind {
 // create publishes d (to rcpt for a direct message).
 func (c *Client) create(ctx context.Context, op providers.Capability, d providers.Draft, rcpt *account) (providers.Post, error) {
 	n := c.n
-	lose, err := n.enter(ctx, op, true)
+	lose, err := n.enter(ctx, c.a, op, true)
 	if err != nil {
 		return providers.Post{}, err
 	}
@@ -326,7 +326,7 @@ func containsAccount(list []*account, a *account) bool {
 // ErrForbidden.
 func (c *Client) Delete(ctx context.Context, ref providers.Ref) error {
 	n := c.n
-	lose, err := n.enter(ctx, providers.CapDelete, true)
+	lose, err := n.enter(ctx, c.a, providers.CapDelete, true)
 	if err != nil {
 		return err
 	}
@@ -381,7 +381,7 @@ func (c *Client) Followers(ctx context.Context, opts providers.FollowersOptions)
 	n := c.n
 	size := n.pageSizeFor(opts.PageSize)
 	return providers.Paginate(ctx, func(ctx context.Context, cursor string) ([]providers.Account, string, error) {
-		if _, err := n.enter(ctx, providers.CapFollowers, false); err != nil {
+		if _, err := n.enter(ctx, c.a, providers.CapFollowers, false); err != nil {
 			return nil, "", err
 		}
 		var before int64
@@ -451,7 +451,7 @@ func (c *Client) inbox(ctx context.Context, op providers.Capability, opts provid
 		return v, nil
 	}
 	return providers.Paginate(ctx, func(ctx context.Context, cursor string) ([]providers.Interaction, string, error) {
-		if _, err := n.enter(ctx, op, false); err != nil {
+		if _, err := n.enter(ctx, c.a, op, false); err != nil {
 			return nil, "", err
 		}
 		n.mu.RLock()
@@ -508,7 +508,7 @@ func (c *Client) inbox(ctx context.Context, op providers.Capability, opts provid
 // what the account may not see. A missing or deleted post gives ErrNotFound.
 func (c *Client) Thread(ctx context.Context, ref providers.Ref) (providers.Thread, error) {
 	n := c.n
-	if _, err := n.enter(ctx, providers.CapThread, false); err != nil {
+	if _, err := n.enter(ctx, c.a, providers.CapThread, false); err != nil {
 		return providers.Thread{}, err
 	}
 	n.mu.RLock()
@@ -543,7 +543,7 @@ func (c *Client) Thread(ctx context.Context, ref providers.Ref) (providers.Threa
 // are simulated.
 func (c *Client) Metrics(ctx context.Context, refs []providers.Ref) ([]providers.Metrics, error) {
 	n := c.n
-	if _, err := n.enter(ctx, providers.CapMetrics, false); err != nil {
+	if _, err := n.enter(ctx, c.a, providers.CapMetrics, false); err != nil {
 		return nil, err
 	}
 	n.mu.RLock()
@@ -578,7 +578,7 @@ func (c *Client) Search(ctx context.Context, q providers.SearchQuery) iter.Seq2[
 		size = q.Limit
 	}
 	seq := providers.Paginate(ctx, func(ctx context.Context, cursor string) ([]providers.Post, string, error) {
-		if _, err := n.enter(ctx, providers.CapSearch, false); err != nil {
+		if _, err := n.enter(ctx, c.a, providers.CapSearch, false); err != nil {
 			return nil, "", err
 		}
 		n.mu.RLock()
@@ -626,7 +626,7 @@ func (c *Client) Posts(ctx context.Context, opts providers.PostsOptions) iter.Se
 		size = opts.Limit
 	}
 	seq := providers.Paginate(ctx, func(ctx context.Context, cursor string) ([]providers.Post, string, error) {
-		if _, err := n.enter(ctx, providers.CapPosts, false); err != nil {
+		if _, err := n.enter(ctx, c.a, providers.CapPosts, false); err != nil {
 			return nil, "", err
 		}
 		n.mu.RLock()
@@ -680,7 +680,7 @@ func (c *Client) react(ctx context.Context, kind providers.ReactionKind, ref pro
 		}
 		return n.invalid(providers.CapReact, "unknown reaction %q", kind)
 	}
-	lose, err := n.enter(ctx, providers.CapReact, true)
+	lose, err := n.enter(ctx, c.a, providers.CapReact, true)
 	if err != nil {
 		return err
 	}
@@ -740,7 +740,7 @@ func (c *Client) Unfollow(ctx context.Context, handleOrID string) error {
 
 // Limits returns the publishing limits the network enforces.
 func (c *Client) Limits(ctx context.Context) (providers.Limits, error) {
-	if _, err := c.n.enter(ctx, providers.CapLimits, false); err != nil {
+	if _, err := c.n.enter(ctx, c.a, providers.CapLimits, false); err != nil {
 		return providers.Limits{}, err
 	}
 	return *c.n.cfg.limits, nil

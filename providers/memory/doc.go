@@ -33,6 +33,8 @@
 // reach is a seeded share of the author's followers plus the followers of
 // those who reposted, and impressions add repeat views.
 //
+// WithRateLimit gives every account a request budget per window, as
+// platforms do, with *providers.RateLimitError once it is spent.
 // Network.Inject arms faults for the next calls: rate limits
 // (*providers.RateLimitError with a Reset from the clock), outages (a 503
 // *providers.APIError), latency that honours the context, and a create

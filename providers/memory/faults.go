@@ -127,13 +127,19 @@ next:
 	return nil, false
 }
 
-// enter runs at the start of every call: it checks ctx and applies the
-// pending faults for op. lose reports that the call must apply its effect
+// enter runs at the start of every call (every page of a listing) made
+// by account a: it checks ctx, applies the pending faults for op, then
+// spends one request of a's rate limit. lose reports that the call must apply its effect
 // and then fail with lostResponse.
-func (n *Network) enter(ctx context.Context, op providers.Capability, write bool) (lose bool, err error) {
+func (n *Network) enter(ctx context.Context, a *account, op providers.Capability, write bool) (lose bool, err error) {
 	if err := ctx.Err(); err != nil {
 		return false, err
 	}
+	defer func() {
+		if err == nil {
+			err = n.spend(a, op)
+		}
+	}()
 	var met []*pendingFault
 	for {
 		f, ok := n.take(op, write, met)
@@ -178,4 +184,67 @@ func (n *Network) lostResponse(op providers.Capability) error {
 		Message:   "simulated lost response (the operation was applied)",
 		Err:       providers.ErrUnknownOutcome,
 	}
+}
+
+// rateWindow is one account's use of the rate limit set by WithRateLimit.
+type rateWindow struct {
+	start time.Time
+	used  int
+}
+
+// spend counts one request of a against the rate limit, failing with a
+// *providers.RateLimitError once the window's requests are spent. A
+// refused request does not count.
+func (n *Network) spend(a *account, op providers.Capability) error {
+	rl := n.cfg.rateLimit
+	if rl.requests <= 0 {
+		return nil
+	}
+	now := n.cfg.now()
+	n.faultMu.Lock()
+	defer n.faultMu.Unlock()
+	w := n.windows[a]
+	if w == nil {
+		w = &rateWindow{start: now}
+		n.windows[a] = w
+	}
+	if !now.Before(w.start.Add(rl.window)) || now.Before(w.start) {
+		w.start, w.used = now, 0
+	}
+	if w.used >= rl.requests {
+		n.log.Debug("rate limited", "op", string(op), "account", a.info.Handle)
+		return &providers.RateLimitError{
+			Platform:  n.cfg.platform,
+			Operation: string(op),
+			Limit:     rl.requests,
+			Remaining: 0,
+			Reset:     w.start.Add(rl.window),
+		}
+	}
+	w.used++
+	return nil
+}
+
+// RateState reports the rate limit of the account with the given handle or
+// ID: the limit per window, the requests left in the current window and
+// when it resets. Without WithRateLimit, limit is 0.
+func (n *Network) RateState(handleOrID string) (limit, remaining int, reset time.Time, err error) {
+	n.mu.RLock()
+	a, err := n.lookup(handleOrID)
+	n.mu.RUnlock()
+	if err != nil {
+		return 0, 0, time.Time{}, err
+	}
+	rl := n.cfg.rateLimit
+	if rl.requests <= 0 {
+		return 0, 0, time.Time{}, nil
+	}
+	now := n.cfg.now()
+	n.faultMu.Lock()
+	defer n.faultMu.Unlock()
+	w := n.windows[a]
+	if w == nil || !now.Before(w.start.Add(rl.window)) || now.Before(w.start) {
+		return rl.requests, rl.requests, now.Add(rl.window), nil
+	}
+	return rl.requests, rl.requests - w.used, w.start.Add(rl.window), nil
 }

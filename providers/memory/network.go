@@ -31,8 +31,9 @@ type Network struct {
 	nextFollow      int64
 	nextInteraction int64
 
-	faultMu sync.Mutex
+	faultMu sync.Mutex // guards faults and windows
 	faults  []*pendingFault
+	windows map[*account]*rateWindow
 }
 
 // account is the network's record of one account.
@@ -127,6 +128,7 @@ func NewNetwork(opts ...Option) (*Network, error) {
 		postByID: map[string]*post{},
 		tags:     map[string][]*post{},
 		keyCount: map[string]int{},
+		windows:  map[*account]*rateWindow{},
 	}, nil
 }
 

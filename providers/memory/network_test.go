@@ -925,3 +925,42 @@ func TestConcurrentMixed(t *testing.T) {
 		t.Errorf("every worker unfollowed last, yet %v followers remain", self.Followers)
 	}
 }
+
+func TestRateLimit(t *testing.T) {
+	w := newWorld(t, []string{"shop", "fan1", "fan2", "other"}, memory.WithRateLimit(3, time.Minute))
+	ctx := context.Background()
+	must(t, w.net.Follow("fan1", "shop"))
+	must(t, w.net.Follow("fan2", "shop"))
+	c := w.c["shop"]
+	if _, err := c.Self(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// A listing of two pages costs two requests.
+	if got, err := providers.Collect(c.Followers(ctx, providers.FollowersOptions{PageSize: 1})); err != nil || len(got) != 2 {
+		t.Fatalf("followers: %d, %v", len(got), err)
+	}
+	if limit, remaining, reset, _ := w.net.RateState("shop"); limit != 3 || remaining != 0 || !reset.Equal(start.Add(time.Minute)) {
+		t.Errorf("RateState = %d, %d, %v", limit, remaining, reset)
+	}
+	_, err := c.Publish(ctx, providers.Draft{Text: "over the limit"})
+	var rl *providers.RateLimitError
+	if !errors.As(err, &rl) || rl.Limit != 3 || !rl.Reset.Equal(start.Add(time.Minute)) {
+		t.Fatalf("fourth request: %v", err)
+	}
+	if w.net.CountByText("over the limit") != 0 {
+		t.Error("a rate-limited publish was applied")
+	}
+	if _, err := w.c["other"].Self(ctx); err != nil {
+		t.Errorf("another account shares the limit: %v", err)
+	}
+	w.clock.Advance(time.Minute)
+	if _, err := c.Self(ctx); err != nil {
+		t.Errorf("after the window: %v", err)
+	}
+	if _, remaining, _, _ := w.net.RateState("shop"); remaining != 2 {
+		t.Errorf("remaining in the new window = %d", remaining)
+	}
+	if _, err := memory.NewNetwork(memory.WithRateLimit(0, time.Minute)); err == nil {
+		t.Error("WithRateLimit(0, ...) accepted")
+	}
+}

@@ -21,6 +21,12 @@ type config struct {
 	pageSize      int
 	baseURL       string
 	onInteraction func(to providers.Account, it providers.Interaction)
+	rateLimit     rateLimit
+}
+
+type rateLimit struct {
+	requests int
+	window   time.Duration
 }
 
 // defaultLimits returns the publishing limits of a network made without
@@ -147,6 +153,22 @@ func WithBaseURL(u string) Option {
 func WithOnInteraction(f func(to providers.Account, it providers.Interaction)) Option {
 	return func(c *config) error {
 		c.onInteraction = f
+		return nil
+	}
+}
+
+// WithRateLimit limits every account to requests calls per window, as
+// platforms do (Mastodon allows 300 per 5 minutes). Every call a Client
+// makes counts, each page of a listing included; past the limit, calls
+// fail with a *providers.RateLimitError whose Reset is the end of the
+// window, measured on the network's clock, until the clock reaches it.
+// Without this option there is no limit (faults can still be injected).
+func WithRateLimit(requests int, window time.Duration) Option {
+	return func(c *config) error {
+		if requests < 1 || window <= 0 {
+			return fmt.Errorf("memory: WithRateLimit: need at least 1 request per positive window, got %d per %v", requests, window)
+		}
+		c.rateLimit = rateLimit{requests: requests, window: window}
 		return nil
 	}
 }
