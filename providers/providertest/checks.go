@@ -14,6 +14,7 @@ import (
 // it forwards Provider and exposes the wrapped provider through Unwrap.
 type wrapper struct{ providers.Provider }
 
+// Unwrap returns the wrapped provider.
 func (w wrapper) Unwrap() providers.Provider { return w.Provider }
 
 // opaque hides every capability of the provider it holds.
