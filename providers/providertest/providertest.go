@@ -289,12 +289,18 @@ func firstErr[T any](seq iter.Seq2[T, error]) error {
 	return nil
 }
 
-// prompt runs f and fails t if it does not return within Timeout.
+// prompt runs f and fails t if it does not return within Timeout or
+// panics (as a sequence that calls yield after the loop broke does).
 func prompt(t *testing.T, what string, f func()) {
 	t.Helper()
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
+		defer func() {
+			if r := recover(); r != nil {
+				t.Errorf("%s panicked: %v", what, r)
+			}
+		}()
 		f()
 	}()
 	timer := time.NewTimer(Timeout)

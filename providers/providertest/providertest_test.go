@@ -182,6 +182,12 @@ func (b *broken) Followers(ctx context.Context, opts providers.FollowersOptions)
 		}
 	case "followers-ignore-cancel":
 		return b.Client.Followers(context.Background(), opts)
+	case "followers-ignore-break":
+		return func(yield func(providers.Account, error) bool) {
+			for a, err := range b.Client.Followers(ctx, opts) {
+				yield(a, err) // keeps going after the loop broke
+			}
+		}
 	}
 	return b.Client.Followers(ctx, opts)
 }
@@ -324,6 +330,7 @@ func TestSuiteCatchesBrokenProviders(t *testing.T) {
 		{"followers-duplicate", "Followers"},
 		{"followers-no-restart", "Followers"},
 		{"followers-ignore-cancel", "FollowersCancel"},
+		{"followers-ignore-break", "Followers"},
 		{"inbox-inclusive-cursor", "Inbox"},
 		{"inbox-newest-first", "Inbox"},
 		{"publish-drops-signature", "Publish"},
