@@ -107,11 +107,27 @@ func (s EngageStore) IngestBatch(ctx context.Context, b engage.Batch) error {
 	}
 	return s.w.InTx(ctx, func(w *Workspace) error {
 		es := EngageStore{w}
+		var created [][]any
 		for _, c := range b.Conversations {
+			if c.Version == 0 {
+				row, err := conversationRow(w.id, c)
+				if err != nil {
+					return err
+				}
+				created = append(created, row)
+				continue
+			}
 			if _, err := es.putConversation(ctx, c); err != nil {
 				return fmt.Errorf("store: ingest: %w", err)
 			}
 		}
+		if err := w.insertRows(ctx, conversationInsert, len(conversationColumns), created); err != nil {
+			if isUniqueViolation(err) {
+				return fmt.Errorf("store: ingest: a new conversation exists already: %w", engage.ErrConflict)
+			}
+			return fmt.Errorf("store: ingest: conversations: %w", err)
+		}
+		items := make([][]any, 0, len(b.Items))
 		for i, it := range b.Items {
 			if it.ConversationID != "" && !inBatch[it.ConversationID] {
 				if err := es.conversationExists(ctx, it.ConversationID); err != nil {
@@ -123,24 +139,16 @@ func (s EngageStore) IngestBatch(ctx context.Context, b engage.Batch) error {
 				return err
 			}
 			k := it.Key()
-			_, err = w.exec(ctx, `INSERT INTO rapport_interactions (workspace, platform, id, conversation_id, doc) VALUES (?, ?, ?, ?, ?)`,
-				w.id, string(k.Platform), k.ID, it.ConversationID, doc)
-			if isUniqueViolation(err) {
-				return fmt.Errorf("store: ingest: interaction %s/%s already stored: %w", k.Platform, k.ID, engage.ErrConflict)
-			}
-			if err != nil {
-				return fmt.Errorf("store: ingest: interaction %s/%s: %w", k.Platform, k.ID, err)
-			}
+			items = append(items, []any{w.id, string(k.Platform), k.ID, it.ConversationID, doc})
 		}
-		for _, tk := range b.Keys {
-			if !inBatch[tk.ConversationID] {
-				if err := es.conversationExists(ctx, tk.ConversationID); err != nil {
-					return fmt.Errorf("store: ingest: thread key %q: %w", tk.Key, err)
-				}
+		if err := w.insertRows(ctx, "INSERT INTO rapport_interactions (workspace, platform, id, conversation_id, doc) VALUES ", 5, items); err != nil {
+			if isUniqueViolation(err) {
+				return fmt.Errorf("store: ingest: an interaction of the batch is already stored: %w", engage.ErrConflict)
 			}
-			if err := es.mapKey(ctx, tk.Key, tk.ConversationID); err != nil {
-				return fmt.Errorf("store: ingest: %w", err)
-			}
+			return fmt.Errorf("store: ingest: interactions: %w", err)
+		}
+		if err := es.mapKeys(ctx, b.Keys, inBatch); err != nil {
+			return fmt.Errorf("store: ingest: %w", err)
 		}
 		if b.Cursor != nil {
 			if err := es.moveCursor(ctx, *b.Cursor); err != nil {
@@ -149,6 +157,118 @@ func (s EngageStore) IngestBatch(ctx context.Context, b engage.Batch) error {
 		}
 		return es.appendAudit(ctx, b.Audit)
 	})
+}
+
+// insertRows inserts rows with multi-row INSERT statements of at most 500
+// rows (and 30,000 parameters), the fast path of batched ingest on both
+// engines. prefix ends with "VALUES ".
+func (w *Workspace) insertRows(ctx context.Context, prefix string, width int, rows [][]any) error {
+	per := min(500, 30000/width)
+	group := "(" + placeholders(width) + ")"
+	for start := 0; start < len(rows); start += per {
+		part := rows[start:min(start+per, len(rows))]
+		var q strings.Builder
+		q.WriteString(prefix)
+		args := make([]any, 0, len(part)*width)
+		for i, r := range part {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString(group)
+			args = append(args, r...)
+		}
+		if _, err := w.exec(ctx, q.String(), args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var conversationColumns = []string{"workspace", "id", "version", "account", "state", "assignee", "assigned_load",
+	"author_platform", "author_id", "awaiting_since", "created_at", "doc"}
+
+var conversationInsert = "INSERT INTO rapport_conversations (" + strings.Join(conversationColumns, ", ") + ") VALUES "
+
+// conversationRow is the row of a new conversation (stored at Version 1).
+func conversationRow(workspace string, c engage.Conversation) ([]any, error) {
+	c.Version = 1
+	doc, err := mustJSON(c)
+	if err != nil {
+		return nil, err
+	}
+	ak := c.AuthorKey()
+	assignedTo := ""
+	if c.State == engage.StateAssigned {
+		assignedTo = c.Assignee
+	}
+	return []any{workspace, c.ID, c.Version, c.Account, string(c.State), c.Assignee, assignedTo, string(ak.Platform), ak.ID,
+		nanos(c.AwaitingSince), nanos(c.CreatedAt), doc}, nil
+}
+
+// mapKeys maps threading keys to conversations: new keys are inserted, a
+// key already mapped to the same conversation is a no-op, and a key mapped
+// to another conversation is a conflict.
+func (s EngageStore) mapKeys(ctx context.Context, keys []engage.ThreadKey, inBatch map[string]bool) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	want := make(map[string]string, len(keys))
+	rows := make([][]any, 0, len(keys))
+	for _, tk := range keys {
+		if cur, ok := want[tk.Key]; ok {
+			if cur != tk.ConversationID {
+				return fmt.Errorf("thread key %q given for conversations %q and %q: %w", tk.Key, cur, tk.ConversationID, engage.ErrConflict)
+			}
+			continue
+		}
+		if !inBatch[tk.ConversationID] {
+			if err := s.conversationExists(ctx, tk.ConversationID); err != nil {
+				return fmt.Errorf("thread key %q: %w", tk.Key, err)
+			}
+		}
+		want[tk.Key] = tk.ConversationID
+		rows = append(rows, []any{s.w.id, tk.Key, tk.ConversationID})
+	}
+	// Insert what is new; then every key must map where it was asked to.
+	if err := s.w.insertRowsOnConflictNothing(ctx, rows); err != nil {
+		return fmt.Errorf("thread keys: %w", err)
+	}
+	names := make([]string, 0, len(want))
+	for k := range want {
+		names = append(names, k)
+	}
+	got, err := s.ConversationsByKeys(ctx, names)
+	if err != nil {
+		return err
+	}
+	for k, id := range want {
+		if got[k] != id {
+			return fmt.Errorf("thread key %q belongs to conversation %q: %w", k, got[k], engage.ErrConflict)
+		}
+	}
+	return nil
+}
+
+func (w *Workspace) insertRowsOnConflictNothing(ctx context.Context, rows [][]any) error {
+	per := 500
+	for start := 0; start < len(rows); start += per {
+		part := rows[start:min(start+per, len(rows))]
+		var q strings.Builder
+		q.WriteString("INSERT INTO rapport_thread_keys (workspace, key, conversation_id) VALUES ")
+		args := make([]any, 0, len(part)*3)
+		for i, r := range part {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?, ?)")
+			args = append(args, r...)
+		}
+		q.WriteString(" ON CONFLICT (workspace, key) DO NOTHING")
+		if _, err := w.exec(ctx, q.String(), args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (s EngageStore) conversationExists(ctx context.Context, id string) error {
@@ -175,10 +295,11 @@ func (s EngageStore) putConversation(ctx context.Context, c engage.Conversation)
 		assignedTo = c.Assignee
 	}
 	if prev == 0 {
-		_, err := s.w.exec(ctx, `INSERT INTO rapport_conversations (workspace, id, version, account, state, assignee, assigned_load,
-			author_platform, author_id, awaiting_since, created_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			s.w.id, c.ID, c.Version, c.Account, string(c.State), c.Assignee, assignedTo, string(ak.Platform), ak.ID,
-			nanos(c.AwaitingSince), nanos(c.CreatedAt), doc)
+		row, err := conversationRow(s.w.id, c)
+		if err != nil {
+			return c, err
+		}
+		err = s.w.insertRows(ctx, conversationInsert, len(conversationColumns), [][]any{row})
 		if isUniqueViolation(err) {
 			return c, fmt.Errorf("conversation %q exists: %w", c.ID, engage.ErrConflict)
 		}
@@ -199,21 +320,6 @@ func (s EngageStore) putConversation(ctx context.Context, c engage.Conversation)
 		return c, fmt.Errorf("conversation %q is not at version %d: %w", c.ID, prev, engage.ErrConflict)
 	}
 	return c, nil
-}
-
-func (s EngageStore) mapKey(ctx context.Context, key, conversationID string) error {
-	if _, err := s.w.exec(ctx, `INSERT INTO rapport_thread_keys (workspace, key, conversation_id) VALUES (?, ?, ?)
-		ON CONFLICT (workspace, key) DO NOTHING`, s.w.id, key, conversationID); err != nil {
-		return fmt.Errorf("thread key %q: %w", key, err)
-	}
-	var cur string
-	if err := s.w.queryRow(ctx, "SELECT conversation_id FROM rapport_thread_keys WHERE workspace = ? AND key = ?", s.w.id, key).Scan(&cur); err != nil {
-		return fmt.Errorf("thread key %q: %w", key, err)
-	}
-	if cur != conversationID {
-		return fmt.Errorf("thread key %q belongs to conversation %q: %w", key, cur, engage.ErrConflict)
-	}
-	return nil
 }
 
 func (s EngageStore) moveCursor(ctx context.Context, m engage.CursorMove) error {
@@ -237,16 +343,17 @@ func (s EngageStore) moveCursor(ctx context.Context, m engage.CursorMove) error 
 }
 
 func (s EngageStore) appendAudit(ctx context.Context, entries []engage.AuditEntry) error {
+	rows := make([][]any, 0, len(entries))
 	for _, e := range entries {
 		e.Seq = 0 // assigned on read from the row's sequence
 		doc, err := mustJSON(e)
 		if err != nil {
 			return err
 		}
-		if _, err := s.w.exec(ctx, `INSERT INTO rapport_audit (workspace, conversation_id, actor, at, doc) VALUES (?, ?, ?, ?, ?)`,
-			s.w.id, e.ConversationID, e.Actor, nanos(e.At), doc); err != nil {
-			return fmt.Errorf("store: audit: %w", err)
-		}
+		rows = append(rows, []any{s.w.id, e.ConversationID, e.Actor, nanos(e.At), doc})
+	}
+	if err := s.w.insertRows(ctx, "INSERT INTO rapport_audit (workspace, conversation_id, actor, at, doc) VALUES ", 5, rows); err != nil {
+		return fmt.Errorf("store: audit: %w", err)
 	}
 	return nil
 }
@@ -372,10 +479,12 @@ func (s EngageStore) UpdateConversation(ctx context.Context, u engage.Conversati
 		if stored, err = es.putConversation(ctx, c); err != nil {
 			return fmt.Errorf("store: update conversation: %w", err)
 		}
-		for _, k := range u.Keys {
-			if err := es.mapKey(ctx, k, c.ID); err != nil {
-				return fmt.Errorf("store: update conversation %q: %w", c.ID, err)
-			}
+		tks := make([]engage.ThreadKey, len(u.Keys))
+		for i, k := range u.Keys {
+			tks[i] = engage.ThreadKey{Key: k, ConversationID: c.ID}
+		}
+		if err := es.mapKeys(ctx, tks, map[string]bool{c.ID: true}); err != nil {
+			return fmt.Errorf("store: update conversation %q: %w", c.ID, err)
 		}
 		for _, r := range u.Replies {
 			if _, err := es.putReply(ctx, r); err != nil {
