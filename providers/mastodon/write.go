@@ -239,7 +239,7 @@ func unknownOutcome(op string, err error) error {
 }
 
 // mentionDomain matches the "@domain" of a full mention ("@bob@example.social").
-var mentionDomain = regexp.MustCompile(`(^|[^\w@])@([\w.-]*\w)@[\w.-]*\w`)
+var mentionDomain = regexp.MustCompile(`(^|[^\w@])@([\w.-]*\w)@[\w.-]*\w(?::\d+)?`)
 
 // shortMentions rewrites "@user@domain" as "@user", which is how servers
 // render mentions in content.
