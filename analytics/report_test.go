@@ -60,8 +60,8 @@ func reportInput(t *testing.T) analytics.ReportInput {
 			{Platform: providers.Mastodon, Priority: "normal", ReceivedAt: from.Add(31 * time.Hour), RespondedAt: from.Add(32 * time.Hour)},
 			{Platform: providers.Mastodon, Priority: "normal", ReceivedAt: from.Add(40 * time.Hour)},
 		},
-		SLA:     map[string]time.Duration{"normal": 2 * time.Hour},
-		Actions: []analytics.Action{{Platform: providers.Mastodon, Kind: analytics.ActionPromotion, At: from.Add(time.Hour)}, {Platform: providers.Mastodon, Kind: analytics.ActionHelpfulReply, Target: "b", At: from.Add(32 * time.Hour)}},
+		SLA:           map[string]time.Duration{"normal": 2 * time.Hour},
+		Actions:       []analytics.Action{{Platform: providers.Mastodon, Kind: analytics.ActionPromotion, At: from.Add(time.Hour)}, {Platform: providers.Mastodon, Kind: analytics.ActionHelpfulReply, Target: "b", At: from.Add(32 * time.Hour)}},
 		CadenceTarget: 2,
 		Goals: []analytics.GoalInput{{KPI: analytics.KPI{Name: "Mastodon followers", Unit: "followers", Start: prev.From, Baseline: 180, Target: 300, Deadline: period.To.AddDate(0, 0, 14)},
 			Observations: []analytics.Observation{{At: prev.From.AddDate(0, 0, 7), Value: 190}, {At: from, Value: 200}, {At: from.AddDate(0, 0, 7), Value: 210}}}},
@@ -89,9 +89,9 @@ func TestBuildReport(t *testing.T) {
 	// Previous: 2 posts with 2 likes each, 190 followers at its end (the
 	// snapshot at the boundary belongs to the current period).
 	wantRate(t, "previous applause", m.PreviousRates.Applause, 2.0/190*1000)
-	wantRate(t, "active followers", m.Active.Value, 0.5)          // a and b of 4
-	wantRate(t, "previous active", m.PreviousActive.Value, 0.25)  // b liked
-	wantRate(t, "customer share", m.Customers.Value, 0.25)        // b of 4
+	wantRate(t, "active followers", m.Active.Value, 0.5)           // a and b of 4
+	wantRate(t, "previous active", m.PreviousActive.Value, 0.25)   // b liked
+	wantRate(t, "customer share", m.Customers.Value, 0.25)         // b of 4
 	wantRate(t, "linkedin customer share", l.Customers.Value, 0.1) // 5 of 50
 	if len(m.Advocates) != 1 || m.Advocates[0].NewReach != known(60) {
 		t.Errorf("advocates = %+v, want a with new reach 60", m.Advocates)
