@@ -4,14 +4,12 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
-	"io"
 	"strings"
 	"testing"
 	"time"
 
-	"golang.org/x/net/html"
-
 	"github.com/rapportkit/rapport/analytics"
+	"github.com/rapportkit/rapport/analytics/analyticstest"
 	"github.com/rapportkit/rapport/providers"
 )
 
@@ -177,7 +175,7 @@ func TestReportFormats(t *testing.T) {
 	if err := r.WriteHTML(&h); err != nil {
 		t.Fatal(err)
 	}
-	ids := CheckSelfContainedHTML(t, h.Bytes())
+	ids := analyticstest.CheckHTMLReport(t, h.Bytes())
 	for _, id := range []string{"chart-followers", "chart-rates", "chart-response", "chart-cadence", "chart-best-time-mastodon-1", "chart-goal-1"} {
 		if !ids[id] {
 			t.Errorf("HTML report lacks a figure %q with an <svg> (figures: %v)", id, ids)
@@ -190,85 +188,4 @@ func TestReportFormats(t *testing.T) {
 	if !strings.Contains(page, "n/a") {
 		t.Error("HTML report never says n/a although LinkedIn rates are absent")
 	}
-}
-
-// CheckSelfContainedHTML parses page with golang.org/x/net/html, fails the
-// test if it is not well formed or refers to anything outside itself, and
-// returns the ids of the <figure> elements that contain an <svg>.
-func CheckSelfContainedHTML(t *testing.T, page []byte) map[string]bool {
-	t.Helper()
-	// Well formed: the tokenizer must reach EOF without errors and every
-	// non-void element must be closed in order.
-	z := html.NewTokenizer(bytes.NewReader(page))
-	var stack []string
-	void := map[string]bool{"meta": true, "br": true, "img": true, "link": true, "input": true, "hr": true, "area": true, "base": true, "col": true, "embed": true, "source": true, "track": true, "wbr": true}
-	for {
-		tt := z.Next()
-		if tt == html.ErrorToken {
-			if z.Err() != io.EOF {
-				t.Fatalf("HTML tokenizer: %v", z.Err())
-			}
-			break
-		}
-		name, _ := z.TagName()
-		switch tt {
-		case html.StartTagToken:
-			if !void[string(name)] {
-				stack = append(stack, string(name))
-			}
-		case html.EndTagToken:
-			if len(stack) == 0 || stack[len(stack)-1] != string(name) {
-				t.Fatalf("HTML: </%s> closes %v", name, stack)
-			}
-			stack = stack[:len(stack)-1]
-		}
-	}
-	if len(stack) != 0 {
-		t.Fatalf("HTML: unclosed elements %v", stack)
-	}
-	doc, err := html.Parse(bytes.NewReader(page))
-	if err != nil {
-		t.Fatalf("HTML does not parse: %v", err)
-	}
-	ids := map[string]bool{}
-	var walk func(n *html.Node, figure string)
-	walk = func(n *html.Node, figure string) {
-		if n.Type == html.ElementNode {
-			switch n.Data {
-			case "script", "link", "iframe", "object", "embed", "img":
-				t.Errorf("HTML has a <%s> element; the report must be self-contained", n.Data)
-			case "figure":
-				for _, a := range n.Attr {
-					if a.Key == "id" {
-						figure = a.Val
-					}
-				}
-			case "svg":
-				if figure != "" {
-					ids[figure] = true
-				}
-			}
-			for _, a := range n.Attr {
-				k := strings.ToLower(a.Key)
-				v := strings.ToLower(strings.TrimSpace(a.Val))
-				if (k == "src" || k == "href" || strings.HasSuffix(k, ":href") || k == "action") && !strings.HasPrefix(v, "#") {
-					t.Errorf("<%s %s=%q> refers outside the page", n.Data, a.Key, a.Val)
-				}
-				if strings.HasPrefix(k, "on") {
-					t.Errorf("<%s> has an event handler %s", n.Data, a.Key)
-				}
-			}
-		}
-		if n.Type == html.ElementNode && n.Data == "style" && n.FirstChild != nil {
-			css := strings.ToLower(n.FirstChild.Data)
-			if strings.Contains(css, "@import") || strings.Contains(css, "url(http") {
-				t.Error("inline CSS loads something from outside the page")
-			}
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c, figure)
-		}
-	}
-	walk(doc, "")
-	return ids
 }
