@@ -209,34 +209,43 @@ func TestRecordedPublishAndRepeatedRKey(t *testing.T) {
 		"value": map[string]any{"$type": "app.bsky.feed.post", "text": "Doors open at 8!",
 			"createdAt": "2026-11-22T21:34:19.000Z"},
 	}
+	notFound := jsonResponse(400, map[string]string{"error": "RecordNotFound", "message": "Could not locate record"})
+	d := providers.Draft{Text: "Doors open at 8!", IdempotencyKey: "key-1"}
+
+	// A first publish: the record key is free, the create succeeds.
 	r := newReplay(t, map[string][]recorded{
 		"com.atproto.server.createSession": {fixture(t, "create_session.http")},
-		"com.atproto.repo.createRecord":    {fixture(t, "create_post.http"), fixture(t, "create_post_same_rkey.http")},
-		"com.atproto.repo.getRecord":       {jsonResponse(200, existing)},
+		"com.atproto.repo.getRecord":       {notFound},
+		"com.atproto.repo.createRecord":    {fixture(t, "create_post.http")},
 	})
-	c := r.client(t)
-	d := providers.Draft{Text: "Doors open at 8!", IdempotencyKey: "key-1"}
-	p, err := c.Publish(context.Background(), d)
+	p, err := r.client(t).Publish(context.Background(), d)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.ID != "at://did:plc:rv3vlm35xmikizriqsn753w4/app.bsky.feed.post/3m5ayxqlbrk2c" || p.CID != "bafyreiddjurnu6gbukmgqwaxueyyzyhdxozwxqqi5syptaf67xwgdbrhma" {
-		t.Errorf("post = %+v", p.Ref)
+	if p.ID != existing["uri"] || p.CID != existing["cid"] || p.Text != d.Text {
+		t.Errorf("post = %+v", p)
 	}
-	// The same draft again: the PDS answers 500 for the taken record key
-	// (three attempts), the client reads the record and returns it.
-	again, err := c.Publish(context.Background(), d)
+
+	// The record appeared between the lookup and the create (an earlier
+	// attempt whose answer was lost): the PDS answers 500 for the taken
+	// key (three attempts), the client reads the record and returns it.
+	r = newReplay(t, map[string][]recorded{
+		"com.atproto.server.createSession": {fixture(t, "create_session.http")},
+		"com.atproto.repo.getRecord":       {notFound, jsonResponse(200, existing)},
+		"com.atproto.repo.createRecord":    {fixture(t, "create_post_same_rkey.http")},
+	})
+	again, err := r.client(t).Publish(context.Background(), d)
 	if err != nil {
 		t.Fatalf("repeat: %v", err)
 	}
-	if again.ID != p.ID || again.Text != d.Text {
+	if again.ID != p.ID || again.CID != p.CID || again.Text != d.Text {
 		t.Errorf("repeat = %+v", again)
 	}
-	if n := r.count("com.atproto.repo.createRecord"); n != 4 {
-		t.Errorf("createRecord calls = %d, want 1 + 3", n)
+	if n := r.count("com.atproto.repo.createRecord"); n != 3 {
+		t.Errorf("createRecord calls = %d, want 3 (with two retries)", n)
 	}
-	if n := r.count("com.atproto.repo.getRecord"); n != 1 {
-		t.Errorf("getRecord calls = %d", n)
+	if n := r.count("com.atproto.repo.getRecord"); n != 2 {
+		t.Errorf("getRecord calls = %d, want 2", n)
 	}
 }
 

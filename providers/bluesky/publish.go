@@ -26,9 +26,11 @@ import (
 //
 // The record key is derived from d.IdempotencyKey, so every attempt to
 // publish the same draft writes the same record: a retried or repeated
-// create cannot make a second post. When the PDS refuses a create whose
-// key is taken (the reference PDS answers 500), Publish reads the record
-// back and returns the post that exists.
+// create cannot make a second post. Publish first looks the record up
+// (com.atproto.repo.getRecord) and returns the post if the draft was
+// published before; when the PDS refuses a create whose key is taken
+// (the reference PDS answers 500, as after a lost response), Publish reads
+// the record back and returns the post that exists.
 //
 // A draft over 300 graphemes or 3,000 bytes, with more than 4 images or
 // images over 1,000,000 bytes fails with ErrInvalidInput before any
@@ -52,6 +54,14 @@ func (c *Client) Publish(ctx context.Context, d providers.Draft) (providers.Post
 	if err != nil {
 		return providers.Post{}, err
 	}
+	author := providers.Account{Platform: providers.Bluesky, ID: s.DID, Handle: s.Handle}
+	// A draft published before (by an earlier call, process or attempt)
+	// is found under its record key: return it without writing.
+	if prev, err := c.getRecord(ctx, op, s.DID, collPost, rkey); err == nil {
+		return existingPost(ctx, c, op, prev, author)
+	} else if !errors.Is(err, providers.ErrNotFound) {
+		return providers.Post{}, err
+	}
 	rec := postRecord{Type: collPost, Text: text, CreatedAt: formatTime(c.now())}
 	if d.Language != "" {
 		rec.Langs = []string{d.Language}
@@ -69,20 +79,24 @@ func (c *Client) Publish(ctx context.Context, d providers.Draft) (providers.Post
 			return providers.Post{}, err
 		}
 	}
-	author := providers.Account{Platform: providers.Bluesky, ID: s.DID, Handle: s.Handle}
 	created, existing, err := c.createRecord(ctx, op, s.DID, collPost, rkey, rec)
 	if err != nil {
 		return providers.Post{}, err
 	}
 	if existing != nil {
-		var prev postRecord
-		if err := json.Unmarshal(existing, &prev); err != nil {
-			return providers.Post{}, opError(op, providers.ErrUnavailable, "record %s exists but cannot be read: %v", created.URI, err)
-		}
-		c.cfg.logger.InfoContext(ctx, "bluesky: draft was already published", "uri", created.URI)
-		return recordPost(prev, created.URI, created.CID, author), nil
+		return existingPost(ctx, c, op, storedRecord{URI: created.URI, CID: created.CID, Value: existing}, author)
 	}
 	return recordPost(rec, created.URI, created.CID, author), nil
+}
+
+// existingPost converts a post record that was already in the repository.
+func existingPost(ctx context.Context, c *Client, op string, r storedRecord, author providers.Account) (providers.Post, error) {
+	var prev postRecord
+	if err := json.Unmarshal(r.Value, &prev); err != nil {
+		return providers.Post{}, opError(op, providers.ErrUnavailable, "record %s exists but cannot be read: %v", r.URI, err)
+	}
+	c.cfg.logger.InfoContext(ctx, "bluesky: draft was already published", "uri", r.URI)
+	return recordPost(prev, r.URI, r.CID, author), nil
 }
 
 // validateDraft checks what can be checked without the network.

@@ -247,8 +247,8 @@ func TestPublishSameDraftTwiceMakesOnePost(t *testing.T) {
 	if n := e.srv.CountPosts(d.Text); n != 1 {
 		t.Errorf("%d posts with the text, want 1", n)
 	}
-	if n := e.srv.Calls("com.atproto.repo.getRecord"); n != 1 {
-		t.Errorf("getRecord calls = %d, want 1 (the read-back)", n)
+	if n := e.srv.Calls("com.atproto.repo.createRecord"); n != 1 {
+		t.Errorf("createRecord calls = %d, want 1 (the repeat found the record first)", n)
 	}
 	// A different key is a different post.
 	d2 := d
@@ -291,14 +291,24 @@ func TestPublishOutageIsRetryable(t *testing.T) {
 	if _, err := c.Self(ctx); err != nil {
 		t.Fatal(err)
 	}
-	e.srv.FailNext(3, 503, 0) // the create and its two retries
+	// The lookup fails: nothing is written.
+	e.srv.FailNext(3, 503, 0) // the call and its two retries
 	d := providers.Draft{Text: "Outage", IdempotencyKey: "k-outage"}
+	if _, err := c.Publish(ctx, d); !errors.Is(err, providers.ErrUnavailable) || errors.Is(err, providers.ErrUnknownOutcome) {
+		t.Fatalf("err = %v, want ErrUnavailable", err)
+	}
+	if n := e.srv.Calls("com.atproto.repo.createRecord"); n != 0 {
+		t.Fatalf("createRecord calls = %d", n)
+	}
+	// The create fails; the read-back finds no post.
+	e.srv.FailCalls("com.atproto.repo.createRecord", 0, 3, 503)
 	_, err := c.Publish(ctx, d)
 	if !errors.Is(err, providers.ErrUnavailable) || errors.Is(err, providers.ErrUnknownOutcome) {
 		t.Fatalf("err = %v, want ErrUnavailable (the read-back found no post)", err)
 	}
 	// When the read-back fails too, the outcome is unknown.
-	e.srv.FailNext(6, 503, 0)
+	e.srv.FailCalls("com.atproto.repo.createRecord", 0, 3, 503)
+	e.srv.FailCalls("com.atproto.repo.getRecord", 1, 3, 503) // after the lookup
 	if _, err := c.Publish(ctx, d); !errors.Is(err, providers.ErrUnknownOutcome) {
 		t.Fatalf("err = %v, want ErrUnknownOutcome", err)
 	}

@@ -123,6 +123,8 @@ type convo struct {
 type fault struct {
 	status     int
 	retryAfter time.Duration
+	nsid       string // "" for any method
+	skip       int    // calls of nsid to let through first
 }
 
 // NewServer starts a fake PDS on 127.0.0.1. Close it when done.
@@ -213,6 +215,16 @@ func (s *Server) FailNext(n, status int, retryAfter time.Duration) {
 	defer s.mu.Unlock()
 	for range n {
 		s.faults = append(s.faults, fault{status: status, retryAfter: retryAfter})
+	}
+}
+
+// FailCalls lets the next skip calls of the XRPC method nsid through and
+// then fails n calls of it with status (without acting on them).
+func (s *Server) FailCalls(nsid string, skip, n, status int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range n {
+		s.faults = append(s.faults, fault{status: status, nsid: nsid, skip: skip})
 	}
 }
 

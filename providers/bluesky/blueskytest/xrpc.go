@@ -106,9 +106,7 @@ func (s *Server) serve(w http.ResponseWriter, hr *http.Request) {
 	h.Set("RateLimit-Remaining", strconv.Itoa(max(s.rateLimit-s.windowUsed, 0)))
 	h.Set("RateLimit-Reset", strconv.FormatInt(s.windowStart.Add(s.rateWindow).Unix(), 10))
 	h.Set("RateLimit-Policy", strconv.Itoa(s.rateLimit)+";w="+strconv.Itoa(int(s.rateWindow/time.Second)))
-	if len(s.faults) > 0 {
-		f := s.faults[0]
-		s.faults = s.faults[1:]
+	if f, ok := s.takeFault(nsid); ok {
 		s.mu.Unlock()
 		if f.status == http.StatusTooManyRequests {
 			h.Set("RateLimit-Remaining", "0")
@@ -169,6 +167,31 @@ func (s *Server) serve(w http.ResponseWriter, hr *http.Request) {
 	b, _ := json.Marshal(out)
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(b)
+}
+
+// takeFault returns the fault that applies to this call of nsid, if any.
+// Called with s.mu held.
+func (s *Server) takeFault(nsid string) (fault, bool) {
+	skipped := map[int]bool{}
+	for i, f := range s.faults {
+		if f.nsid != "" && f.nsid != nsid {
+			continue
+		}
+		if f.skip > 0 {
+			// One call of nsid goes through: every pending fault for it
+			// waits one call less.
+			for j := range s.faults {
+				if s.faults[j].nsid == nsid && s.faults[j].skip > 0 && !skipped[j] {
+					s.faults[j].skip--
+					skipped[j] = true
+				}
+			}
+			return fault{}, false
+		}
+		s.faults = append(s.faults[:i], s.faults[i+1:]...)
+		return f, true
+	}
+	return fault{}, false
 }
 
 func writeErr(w http.ResponseWriter, e *xerr) {
