@@ -3,6 +3,7 @@ package audience
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -116,13 +117,15 @@ const (
 	weightProfile   = 9.0
 	weightWebsite   = 6.0
 	weightCity      = 2.5
-	weightCountry   = 1.0
+	weightCountry   = 1.5
 	weightWrongLoc  = -1.5
+	weightOtherCity = -2.0
 	weightNoCity    = -0.5
 	weightCompany   = 2.0
 	weightKeyword   = 0.5
 	weightSameLocal = 4.0
 	weightLikeLocal = 2.0
+	weightEmailUser = 3.0
 	weightHandleNm  = 1.5
 	weightAmbiguous = -1.5
 )
@@ -509,18 +512,21 @@ func (m *Matcher) scoreFuzzy(p *probe, c *cand) {
 		c.score += w
 		c.ev = append(c.ev, Evidence{Kind: k, Detail: detail, Weight: w})
 	}
-	if w, detail := m.nameEvidence(f.tokens, cust.Name, p); w != 0 {
-		addEv(EvidenceName, w, detail)
+	nameW, detail := m.nameEvidence(f.tokens, cust.Name, p)
+	if nameW != 0 {
+		addEv(EvidenceName, nameW, detail)
 	}
 	// Location.
 	if len(p.loc) > 0 && (len(f.city) > 0 || f.country != "") {
 		switch {
 		case len(f.city) > 0 && containsSeq(p.loc, f.city):
 			addEv(EvidenceCity, weightCity, fmt.Sprintf("location %q names the customer's city", p.acct.Location))
-		case f.country != "" && mentionsCountry(p.acct.Location, p.loc, f.country):
+		case f.country != "" && mentionsCountry(p.acct.Location, p.loc, f.country) && m.knownCityIn(p.loc) == "":
 			addEv(EvidenceCountry, weightCountry, fmt.Sprintf("location %q names the customer's country", p.acct.Location))
 		default:
-			if other := countryIn(p.loc); other != "" && other != f.country && f.country != "" {
+			if city := m.knownCityIn(p.loc); city != "" {
+				addEv(EvidenceLocation, weightOtherCity, fmt.Sprintf("location %q names another city than the customer's %s", p.acct.Location, cust.City))
+			} else if other := countryIn(p.loc); other != "" && other != f.country && f.country != "" {
 				addEv(EvidenceLocation, weightWrongLoc, fmt.Sprintf("location %q is in another country than the customer's", p.acct.Location))
 			} else if len(f.city) > 0 {
 				addEv(EvidenceLocation, weightNoCity, fmt.Sprintf("location %q does not name the customer's city %s", p.acct.Location, cust.City))
@@ -547,30 +553,64 @@ func (m *Matcher) scoreFuzzy(p *probe, c *cand) {
 	// User names on other platforms.
 	if len(p.local) >= 3 && !c.sure {
 		bestW, detail := 0.0, ""
+		last := ""
+		if len(f.tokens) > 0 {
+			last = f.tokens[len(f.tokens)-1]
+		}
 		for _, lh := range f.locals {
 			if lh.platform == p.acct.Platform && lh.handle == p.handle {
 				continue
 			}
 			w := 0.0
 			switch {
-			case lh.local == p.local && len(p.local) >= 4:
+			case len(p.local) >= 4 && lh.local == p.local,
+				len(p.local) >= 10 && len(lh.local) >= 10 && abs(float64(len(p.local)-len(lh.local))) <= 2 &&
+					(strings.HasPrefix(p.local, lh.local) || strings.HasPrefix(lh.local, p.local)):
+				// equal, or one cut short by a platform's length limit
 				w = weightSameLocal
-			case len(p.local) >= 5 && jaroWinkler(lh.local, p.local) >= 0.93:
+			case len(p.local) >= 5 && jaroWinkler(lh.local, p.local) >= 0.93 &&
+				!(len(last) >= 3 && strings.Contains(p.local, last) && strings.Contains(lh.local, last)):
+				// close, and not merely because both spell the name
 				w = weightLikeLocal
+			}
+			if lh.platform == "email" && w == weightSameLocal && nameExplains(p.local, f.tokens) {
+				// "bob.smith@..." and @bobsmith: the name already said so.
+				w = 0
+			}
+			if lh.platform == "email" {
+				// People reuse their email user name less often than a
+				// handle; a close one proves little.
+				if w < weightSameLocal {
+					w = 0
+				} else {
+					w = weightEmailUser
+				}
 			}
 			if w > bestW {
 				bestW = w
 				verb := "same user name as"
-				if w < weightSameLocal {
+				if w < weightEmailUser {
 					verb = "user name close to"
 				}
-				detail = fmt.Sprintf("%s the customer's %s @%s", verb, lh.platform, lh.handle)
+				if lh.platform == "email" && w == weightSameLocal && nameExplains(p.local, f.tokens) {
+				// "bob.smith@..." and @bobsmith: the name already said so.
+				w = 0
+			}
+			if lh.platform == "email" {
+					detail = verb + " the customer's email address"
+				} else {
+					detail = fmt.Sprintf("%s the customer's %s @%s", verb, lh.platform, lh.handle)
+				}
 			}
 		}
 		if bestW > 0 {
 			addEv(EvidenceOtherHandle, bestW, detail)
-		} else if w, d := handleSpellsName(p.local, f.tokens); w > 0 && !p.fromHdl {
-			addEv(EvidenceHandleName, w, d)
+		} else if nameW < 4 && !p.fromHdl {
+			// A handle that spells the name says nothing new when the
+			// display name already does.
+			if w, d := handleSpellsName(p.local, f.tokens); w > 0 {
+				addEv(EvidenceHandleName, w, d)
+			}
 		}
 	}
 }
@@ -635,9 +675,9 @@ func (m *Matcher) nameEvidence(ct []string, custName string, p *probe) (float64,
 		var how string
 		switch {
 		case initials > 0:
-			w, how = 3.0, "with initials"
+			w, how = 4.0, "with initials"
 		case exactN == matched:
-			w, how = 6.0, "same name"
+			w, how = 6.5, "same name"
 			if nick {
 				how = "same name (nickname)"
 			}
@@ -647,6 +687,11 @@ func (m *Matcher) nameEvidence(ct []string, custName string, p *probe) (float64,
 			w, how = 4.0, "similar name"
 		}
 		w -= 0.3 * float64(longer-matched)
+		// A family name many customers share is a common one: agreeing on
+		// it proves less (frequency-based weighting, as in Fellegi-Sunter).
+		if df := m.lastCount[ct[len(ct)-1]]; df > 1 {
+			w -= 0.6 * math.Log(float64(df))
+		}
 		if p.fromHdl {
 			w -= 1.5
 			how += " (read from the handle)"
@@ -710,6 +755,24 @@ func handleSpellsName(local string, toks []string) (float64, string) {
 		return weightHandleNm / 2, "user name @" + local + " spells the customer's initial and surname"
 	}
 	return 0, ""
+}
+
+// nameExplains reports whether a user name is made only of the letters of
+// the name's tokens (or their initials), so that two such user names agree
+// because the names do.
+func nameExplains(local string, toks []string) bool {
+	rest := local
+	for _, t := range toks {
+		if i := strings.Index(rest, t); i >= 0 {
+			rest = rest[:i] + rest[i+len(t):]
+		}
+	}
+	for nick, formal := range nicknames {
+		if len(toks) > 0 && formal == toks[0] && strings.Contains(rest, nick) {
+			rest = strings.Replace(rest, nick, "", 1)
+		}
+	}
+	return rest == "" && len(local) > 0
 }
 
 // containsSeq reports whether needle appears as consecutive tokens in hay.

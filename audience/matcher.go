@@ -45,8 +45,14 @@ type Matcher struct {
 
 	feats  []features
 	blocks map[string][]int32
-	// nameCount counts customers per canonical full name.
-	nameCount map[string]int32
+	// nameCount counts customers per canonical full name, lastCount per
+	// family name (the last token of the name as written).
+	nameCount, lastCount map[string]int32
+	// cities holds the folded names of the customers' cities, to recognize
+	// a city in an account's location.
+	cities map[string]bool
+	// cityWords is the largest number of tokens of a city name.
+	cityWords int
 }
 
 // features are what fuzzy matching compares, per customer.
@@ -102,6 +108,7 @@ func NewMatcher(customers []Customer, opts ...Option) (*Matcher, error) {
 		m.feats = make([]features, n)
 		m.blocks = map[string][]int32{}
 		m.nameCount = map[string]int32{}
+		m.lastCount = map[string]int32{}
 	}
 	for i := range customers {
 		c := &customers[i]
@@ -219,6 +226,7 @@ func (m *Matcher) indexFeatures(ci int32, c *Customer) {
 		f.key = strings.Join(sorted, " ")
 		if len(f.tokens) >= 2 {
 			m.nameCount[f.key]++
+			m.lastCount[f.tokens[len(f.tokens)-1]]++
 		}
 		for _, k := range nameBlockKeys(nil, f.tokens) {
 			m.addBlock(k, ci)
@@ -226,6 +234,13 @@ func (m *Matcher) indexFeatures(ci int32, c *Customer) {
 	}
 	if c.City != "" {
 		f.city = NameTokens(c.City)
+		if len(f.city) > 0 {
+			if m.cities == nil {
+				m.cities = map[string]bool{}
+			}
+			m.cities[strings.Join(f.city, " ")] = true
+			m.cityWords = max(m.cityWords, len(f.city))
+		}
 	}
 	f.country = c.Country
 	if c.Company != "" {
@@ -236,6 +251,15 @@ func (m *Matcher) indexFeatures(ci int32, c *Customer) {
 		if len(toks) == 1 && len(toks[0]) >= 4 {
 			f.tags = append(f.tags, toks[0])
 		}
+	}
+	for _, e := range c.Emails {
+		user, _, _ := strings.Cut(e, "@")
+		local := handleLocal("", user)
+		if len(local) < 5 {
+			continue
+		}
+		f.locals = append(f.locals, localHandle{platform: "email", handle: e, local: local})
+		m.addBlock("h:"+local, ci)
 	}
 	for _, h := range c.Handles {
 		local := handleLocal(h.Platform, h.Handle)
@@ -257,12 +281,25 @@ func (m *Matcher) addBlock(key string, ci int32) {
 
 // nameBlockKeys appends the blocking keys of canonical name tokens: the
 // sorted Soundex codes of every pair of tokens ("n:R163 S530"), and of
-// every single token ("t:S530", used only when its block is small).
+// every single token ("t:S530", used only when its block is small), and
+// of one token's code with the first letters of another ("p:R163 sm").
 func nameBlockKeys(dst []string, toks []string) []string {
 	codes := make([]string, 0, len(toks))
 	for _, t := range toks {
 		if len(t) >= 2 {
 			codes = append(codes, soundex(t))
+		}
+	}
+	// A typo can change a Soundex code: also pair each code with the
+	// first two letters of every other token.
+	for i, t := range toks {
+		if len(t) < 2 {
+			continue
+		}
+		for j, u := range toks {
+			if j != i && len(u) >= 3 {
+				dst = append(dst, "p:"+soundex(t)+" "+u[:2])
+			}
 		}
 	}
 	for i := 0; i < len(codes); i++ {
@@ -276,6 +313,19 @@ func nameBlockKeys(dst []string, toks []string) []string {
 		}
 	}
 	return dst
+}
+
+// knownCityIn returns the first city of the customer list named in the
+// location tokens ("" if none).
+func (m *Matcher) knownCityIn(loc []string) string {
+	for n := min(m.cityWords, len(loc)); n >= 1; n-- {
+		for i := 0; i+n <= len(loc); i++ {
+			if name := strings.Join(loc[i:i+n], " "); m.cities[name] {
+				return name
+			}
+		}
+	}
+	return ""
 }
 
 // legalSuffixes are dropped from company names before comparison.
