@@ -88,6 +88,7 @@ type account struct {
 	CreatedAt             time.Time
 	ChatAccess            bool   // app password with direct-message access
 	AllowIncoming         string // "all", "following", "none"
+	seenAt                time.Time
 	followers             []string
 }
 

@@ -80,6 +80,7 @@ var methods = map[string]method{
 	"app.bsky.actor.getProfile":               {auth: true, h: (*Server).getProfile},
 	"app.bsky.graph.getFollowers":             {auth: true, h: (*Server).getFollowers},
 	"app.bsky.notification.listNotifications": {auth: true, h: (*Server).listNotifications},
+	"app.bsky.notification.updateSeen":        {post: true, auth: true, h: (*Server).updateSeen},
 	"app.bsky.feed.getPostThread":             {auth: true, h: (*Server).getPostThread},
 	"app.bsky.feed.getPosts":                  {auth: true, h: (*Server).getPosts},
 	"app.bsky.feed.searchPosts":               {auth: true, h: (*Server).searchPosts},
@@ -162,6 +163,11 @@ func (s *Server) serve(w http.ResponseWriter, hr *http.Request) {
 	}
 	if e != nil {
 		writeErr(w, e)
+		return
+	}
+	if out == nil { // a procedure without output
+		h.Del("Content-Type")
+		w.WriteHeader(http.StatusOK)
 		return
 	}
 	b, _ := json.Marshal(out)
@@ -789,6 +795,7 @@ func (s *Server) listNotifications(r *request) (any, *xerr) {
 		return nil, e
 	}
 	reasons := r.q["reasons"]
+	me := s.accounts[r.viewer]
 	var mine []*notif // newest first
 	for i := len(s.notifs) - 1; i >= 0; i-- {
 		n := s.notifs[i]
@@ -809,7 +816,7 @@ func (s *Server) listNotifications(r *request) (any, *xerr) {
 		rec := s.records[n.uri]
 		m := map[string]any{
 			"uri": n.uri, "cid": rec.CID, "author": s.profileView(rec.Repo, r.viewer), "reason": n.reason,
-			"record": rec.Value, "isRead": false, "indexedAt": formatTime(n.indexedAt), "labels": []any{},
+			"record": rec.Value, "isRead": !n.indexedAt.After(me.seenAt), "indexedAt": formatTime(n.indexedAt), "labels": []any{},
 		}
 		if n.subject != "" {
 			m["reasonSubject"] = n.subject
@@ -817,10 +824,28 @@ func (s *Server) listNotifications(r *request) (any, *xerr) {
 		list = append(list, m)
 	}
 	out := map[string]any{"notifications": list, "priority": false}
+	if !me.seenAt.IsZero() {
+		out["seenAt"] = formatTime(me.seenAt)
+	}
 	if len(mine) > limit {
 		out["cursor"] = strconv.FormatInt(mine[limit-1].seq, 10)
 	}
 	return out, nil
+}
+
+func (s *Server) updateSeen(r *request) (any, *xerr) {
+	var in struct {
+		SeenAt string `json:"seenAt"`
+	}
+	if e := r.decode(&in); e != nil {
+		return nil, e
+	}
+	t, err := time.Parse(time.RFC3339Nano, in.SeenAt)
+	if err != nil {
+		return nil, invalid("seenAt must be a valid datetime")
+	}
+	s.accounts[r.viewer].seenAt = t
+	return nil, nil
 }
 
 func (s *Server) getPostThread(r *request) (any, *xerr) {
