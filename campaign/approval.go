@@ -41,6 +41,7 @@ var workflow = map[ApprovalState]map[ApprovalState][]Role{
 	StateScheduled: {
 		StatePublished: {RolePublisher},
 		StateFailed:    {RolePublisher},
+		StateApproved:  {RolePublisher, RoleOwner}, // unscheduled (its branch was switched off)
 	},
 	StateFailed: {
 		StateScheduled: {RolePublisher, RoleOwner}, // retried

@@ -82,7 +82,7 @@ func TestApprovalIllegalTransitions(t *testing.T) {
 		{StateDraft, StateInReview}: true, {StateInReview, StateChangesRequested}: true, {StateInReview, StateApproved}: true,
 		{StateInReview, StateDraft}: true, {StateChangesRequested, StateInReview}: true, {StateChangesRequested, StateDraft}: true,
 		{StateApproved, StateScheduled}: true, {StateApproved, StateChangesRequested}: true, {StateScheduled, StatePublished}: true,
-		{StateScheduled, StateFailed}: true, {StateFailed, StateScheduled}: true, {StateFailed, StateDraft}: true,
+		{StateScheduled, StateFailed}: true, {StateScheduled, StateApproved}: true, {StateFailed, StateScheduled}: true, {StateFailed, StateDraft}: true,
 	}
 	for _, from := range states {
 		for _, to := range states {

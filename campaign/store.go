@@ -97,7 +97,17 @@ const (
 	// OutboxUnknown: an attempt may or may not have created the post; the
 	// next attempt reads back before publishing again.
 	OutboxUnknown OutboxState = "unknown"
+	// OutboxCancelled: the post will not be published (its calendar
+	// branch was switched off, or its draft is no longer approved);
+	// LastError says why.
+	OutboxCancelled OutboxState = "cancelled"
 )
+
+// Final reports whether the state is an outcome that never changes:
+// published, failed or cancelled.
+func (s OutboxState) Final() bool {
+	return s == OutboxPublished || s == OutboxFailed || s == OutboxCancelled
+}
 
 // OutboxEntry is one scheduled post and its publishing state.
 type OutboxEntry struct {
