@@ -326,57 +326,42 @@ func decodeXRPCError(_ int, _ http.Header, body []byte) (string, string) {
 
 // call is one XRPC request.
 type call struct {
-	op        string      // operation name for errors
-	method    string      // http.MethodGet or http.MethodPost
-	nsid      string      // "app.bsky.feed.getPosts"
-	query     url.Values  // GET parameters
-	input     any         // POST JSON body
-	body      []byte      // POST raw body (uploadBlob)
-	mime      string      // content type of body
-	retrySafe bool        // POST that may be repeated (client-chosen rkey, deletes)
-	proxy     string      // atproto-proxy header value
-	noAuth    bool        // send no session (createSession, refreshSession sets its own)
-	header    http.Header // extra headers
+	op        string     // operation name for errors
+	method    string     // http.MethodGet or http.MethodPost
+	nsid      string     // "app.bsky.feed.getPosts"
+	query     url.Values // GET parameters
+	input     any        // POST JSON body
+	body      []byte     // POST raw body (uploadBlob)
+	mime      string     // content type of body
+	retrySafe bool       // POST that may be repeated (client-chosen rkey, deletes)
+	proxy     string     // atproto-proxy header value
 }
 
 // xrpc sends a call with the current session, refreshing it first when it
 // is about to expire and once more when the PDS answers ExpiredToken (or
 // an unverifiable token). out receives the decoded JSON answer.
 func (c *Client) xrpc(ctx context.Context, k call, out any) error {
-	var s session
-	if !k.noAuth {
-		var err error
-		if s, err = c.sess.current(ctx); err != nil {
-			return err
-		}
+	s, err := c.sess.current(ctx)
+	if err != nil {
+		return err
 	}
-	err := c.send(ctx, k, s, out)
-	if k.noAuth || !isTokenError(err) || isScopeError(err) {
+	err = c.send(ctx, k, out)
+	if !isTokenError(err) || isScopeError(err) {
 		return err
 	}
 	if _, rerr := c.sess.renew(ctx, s.Access); rerr != nil {
 		c.cfg.logger.WarnContext(ctx, "bluesky: session renewal after token error failed", "op", k.op, "err", rerr)
 		return err
 	}
-	s2, serr := c.sess.current(ctx)
-	if serr != nil {
-		return serr
-	}
-	return c.send(ctx, k, s2, out)
+	return c.send(ctx, k, out)
 }
 
-// send performs one call with the given session (whose access JWT the
-// auth round tripper attaches).
-func (c *Client) send(ctx context.Context, k call, s session, out any) error {
+// send performs one call; the auth round tripper attaches the access JWT
+// that is live when each attempt is sent.
+func (c *Client) send(ctx context.Context, k call, out any) error {
 	h := http.Header{}
-	for name, vs := range k.header {
-		h[name] = vs
-	}
 	if k.proxy != "" {
 		h.Set("atproto-proxy", k.proxy)
-	}
-	if k.noAuth {
-		ctx = withoutSession(ctx)
 	}
 	r := &transport.Request{
 		Operation: k.op,
@@ -395,7 +380,6 @@ func (c *Client) send(ctx context.Context, k call, s session, out any) error {
 			r.JSON = k.input
 		}
 	}
-	_ = s // the auth round tripper reads the live session at every attempt
 	resp, err := c.http.Do(ctx, r)
 	if err != nil {
 		return mapError(k.op, err)

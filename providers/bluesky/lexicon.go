@@ -16,7 +16,6 @@ const (
 	collPost   = "app.bsky.feed.post"
 	collLike   = "app.bsky.feed.like"
 	collRepost = "app.bsky.feed.repost"
-	collFollow = "app.bsky.graph.follow"
 )
 
 // Facet feature types.
@@ -33,8 +32,6 @@ const (
 	embedRecord          = "app.bsky.embed.record"
 	embedRecordWithMedia = "app.bsky.embed.recordWithMedia"
 	embedRecordWithMView = "app.bsky.embed.recordWithMedia#view"
-	embedExternal        = "app.bsky.embed.external"
-	embedExternalView    = "app.bsky.embed.external#view"
 	embedVideo           = "app.bsky.embed.video"
 	embedVideoView       = "app.bsky.embed.video#view"
 )
