@@ -237,13 +237,16 @@ func (c *converter) flushBreak() {
 	c.pending = noBreak
 }
 
+// sourceSpace turns the line breaks and tabs of HTML source into spaces.
+var sourceSpace = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "\t", " ")
+
 func (c *converter) text(s string) {
 	if len(c.skip) > 0 || s == "" {
 		return
 	}
 	if c.pre == 0 {
 		// Newlines in HTML source are white space, not line breaks.
-		s = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "\t", " ").Replace(s)
+		s = sourceSpace.Replace(s)
 		if c.b.Len() == 0 || c.pending != noBreak || c.prefix != "" || strings.HasSuffix(c.b.String(), "\n") {
 			s = strings.TrimLeft(s, " ")
 			if s == "" {
