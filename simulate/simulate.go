@@ -90,13 +90,13 @@ type Person struct {
 
 // Stats count what the simulated people did.
 type Stats struct {
-	Likes, Replies, Reposts     int
-	WriteIns, DirectMessages    int
+	Likes, Replies, Reposts      int
+	WriteIns, DirectMessages     int
 	AnsweredInTime, AnsweredLate int
-	Ignored                     int
-	Unfollows, NewFollowers     int
-	Advocates                   int
-	Complaints                  int
+	Ignored                      int
+	Unfollows, NewFollowers      int
+	Advocates                    int
+	Complaints                   int
 }
 
 type person struct {
