@@ -749,3 +749,38 @@ func TestAuthorizationFlow(t *testing.T) {
 		t.Errorf("Self without a token = %v, want ErrUnauthorized", err)
 	}
 }
+
+// cancelAfterCreate lets a create reach the server, then ends the caller's
+// context before the answer arrives.
+type cancelAfterCreate struct {
+	cancel context.CancelFunc
+	base   http.RoundTripper
+}
+
+func (c cancelAfterCreate) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := c.base.RoundTrip(r)
+	if err == nil && r.Method == http.MethodPost && r.URL.Path == "/api/v1/statuses" {
+		resp.Body.Close()
+		c.cancel()
+		return nil, context.Canceled
+	}
+	return resp, err
+}
+
+func TestPublishContextEndsInFlight(t *testing.T) {
+	w := newWorld(t, mastodontest.WithIdempotency(false))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	c := w.client(t, w.alice, mastodon.WithTransport(cancelAfterCreate{cancel, http.DefaultTransport}))
+	d := providers.Draft{Text: "Half-price croissants until noon", IdempotencyKey: "croissants"}
+	_, err := c.Publish(ctx, d)
+	if !errors.Is(err, providers.ErrUnknownOutcome) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("Publish = %v, want ErrUnknownOutcome and context.Canceled", err)
+	}
+	// The caller reads back before publishing again, and finds it.
+	reader := w.client(t, w.alice)
+	p, found, err := providers.FindPublished(context.Background(), reader, d, time.Time{})
+	if err != nil || !found || w.srv.CountStatuses(d.Text) != 1 {
+		t.Errorf("FindPublished = %q, %v, %v; %d statuses", p.ID, found, err, w.srv.CountStatuses(d.Text))
+	}
+}

@@ -215,20 +215,13 @@ func (c *Client) retryWait(attempt int) time.Duration {
 	return time.Second << (attempt - 2)
 }
 
-// ambiguous reports whether a failed create may have taken effect: its
-// answer was lost, timed out or was a server error.
+// ambiguous reports whether a failed create may have taken effect. The
+// transport says so precisely: a create it may have sent whose answer was
+// lost, timed out, was a server error or could not be read (the context
+// ending mid-flight included) wraps providers.ErrUnknownOutcome; a create
+// that never left, or that the server refused (4xx, 429), does not.
 func ambiguous(err error) bool {
-	if errors.Is(err, providers.ErrUnknownOutcome) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		return true
-	}
-	if errors.Is(err, providers.ErrRateLimited) {
-		return false
-	}
-	var ae *providers.APIError
-	if errors.As(err, &ae) {
-		return ae.Status == 0 || (ae.Status >= 500 && ae.Status != http.StatusNotImplemented)
-	}
-	return false
+	return errors.Is(err, providers.ErrUnknownOutcome)
 }
 
 func unknownOutcome(op string, err error) error {
