@@ -2,10 +2,15 @@ package bluesky
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
 	"net/http"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,7 +33,9 @@ type dmAttempt struct {
 }
 
 type convoView struct {
-	ID string `json:"id"`
+	ID          string          `json:"id"`
+	Members     []profileView   `json:"members"`
+	LastMessage json.RawMessage `json:"lastMessage,omitempty"`
 }
 
 type messageView struct {
@@ -201,4 +208,232 @@ func stripSentinel(err error) error {
 		return detail{ae.Error()}
 	}
 	return err
+}
+
+// dmCursor is the position just after one direct message: its sentAt and
+// ID (message IDs sort in the order they were sent). It is encoded
+// opaquely.
+type dmCursor struct {
+	SentAt string `json:"s"`
+	ID     string `json:"i"`
+}
+
+func (dc dmCursor) encode() string {
+	b, _ := json.Marshal(dc)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeDMCursor(s string) (dmCursor, bool) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return dmCursor{}, false
+	}
+	var dc dmCursor
+	if json.Unmarshal(b, &dc) != nil || dc.ID == "" || parseTime(dc.SentAt).IsZero() {
+		return dmCursor{}, false
+	}
+	return dc, true
+}
+
+// after reports whether message m was sent after position p.
+func (m messageView) after(p dmCursor) bool {
+	mt, pt := parseTime(m.SentAt), parseTime(p.SentAt)
+	if !mt.Equal(pt) {
+		return mt.After(pt)
+	}
+	return m.ID > p.ID
+}
+
+// receivedDM is a message from another member with the conversation it
+// belongs to.
+type receivedDM struct {
+	msg     messageView
+	convoID string
+	author  providers.Account
+}
+
+// DirectMessages reads the direct messages other accounts sent to the
+// account (chat.bsky.convo.listConvos, then chat.bsky.convo.getMessages
+// for each conversation with activity after opts.Since) and yields them
+// oldest first, each with the Cursor to resume after it. The account's
+// own messages are left out. Accounts whose session may not use the chat
+// service get an error wrapping ErrUnsupported, as in SendMessage.
+func (c *Client) DirectMessages(ctx context.Context, opts providers.InboxOptions) iter.Seq2[providers.Interaction, error] {
+	const op = "direct-messages"
+	var since dmCursor
+	if opts.Since != "" {
+		var ok bool
+		if since, ok = decodeDMCursor(opts.Since); !ok {
+			return providers.Fail[providers.Interaction](opError(op, providers.ErrInvalidInput, "cursor %q was not made by this adapter", opts.Since))
+		}
+	}
+	limit := 0
+	if opts.Since == "" {
+		limit = opts.Limit
+		if limit <= 0 {
+			limit = defaultInboxLimit
+		}
+	}
+	return func(yield func(providers.Interaction, error) bool) {
+		if err := ctx.Err(); err != nil {
+			yield(providers.Interaction{}, err)
+			return
+		}
+		s, err := c.sess.current(ctx)
+		if err != nil {
+			yield(providers.Interaction{}, err)
+			return
+		}
+		if s.Scope == appPassScope {
+			yield(providers.Interaction{}, opError(op, providers.ErrUnsupported, "the app password of %s was not granted direct-message access", s.Handle))
+			return
+		}
+		got, err := c.receivedDMs(ctx, s.DID, since, opts.Since != "", limit)
+		if err != nil {
+			yield(providers.Interaction{}, err)
+			return
+		}
+		for _, m := range got {
+			it := providers.Interaction{
+				Platform:   providers.Bluesky,
+				Kind:       providers.DirectMessage,
+				ID:         m.msg.ID,
+				Author:     m.author,
+				Post:       messagePost(m.msg, m.convoID, m.author),
+				OccurredAt: parseTime(m.msg.SentAt),
+				Cursor:     dmCursor{SentAt: m.msg.SentAt, ID: m.msg.ID}.encode(),
+			}
+			if !yield(it, nil) {
+				return
+			}
+		}
+	}
+}
+
+// receivedDMs collects the messages sent to self after since (when
+// hasSince) or the newest limit, oldest first.
+func (c *Client) receivedDMs(ctx context.Context, self string, since dmCursor, hasSince bool, limit int) ([]receivedDM, error) {
+	const op = "direct-messages"
+	var out []receivedDM
+	newestFirst := func() {
+		slices.SortFunc(out, func(a, b receivedDM) int {
+			switch {
+			case a.msg.after(dmCursor{SentAt: b.msg.SentAt, ID: b.msg.ID}):
+				return -1
+			case b.msg.after(dmCursor{SentAt: a.msg.SentAt, ID: a.msg.ID}):
+				return 1
+			}
+			return 0
+		})
+	}
+	cursor := ""
+	for {
+		q := url.Values{"limit": {"100"}}
+		if cursor != "" {
+			q.Set("cursor", cursor)
+		}
+		var page struct {
+			Convos []convoView `json:"convos"`
+			Cursor string      `json:"cursor"`
+		}
+		k := call{op: op, method: http.MethodGet, nsid: "chat.bsky.convo.listConvos", query: q, proxy: c.cfg.chatService}
+		if err := c.xrpc(ctx, k, &page); err != nil {
+			return nil, chatError(op, err)
+		}
+		for _, cv := range page.Convos {
+			var last messageView
+			_ = json.Unmarshal(cv.LastMessage, &last)
+			if last.ID == "" {
+				continue // no messages yet
+			}
+			// Conversations come most recently active first: the rest
+			// hold nothing newer than the cursor, or than what is kept.
+			if hasSince && !last.after(since) {
+				return finishDMs(out), nil
+			}
+			if limit > 0 && len(out) >= limit {
+				newestFirst()
+				out = out[:limit]
+				if k := out[limit-1].msg; !last.after(dmCursor{SentAt: k.SentAt, ID: k.ID}) {
+					return finishDMs(out), nil
+				}
+			}
+			members := map[string]providers.Account{}
+			for _, m := range cv.Members {
+				members[m.DID] = m.account()
+			}
+			msgs, err := c.convoMessages(ctx, cv.ID, self, since, hasSince, limit)
+			if err != nil {
+				return nil, err
+			}
+			for _, m := range msgs {
+				author, ok := members[m.Sender.DID]
+				if !ok {
+					author = providers.Account{Platform: providers.Bluesky, ID: m.Sender.DID}
+				}
+				out = append(out, receivedDM{msg: m, convoID: cv.ID, author: author})
+			}
+		}
+		if page.Cursor == "" || page.Cursor == cursor || len(page.Convos) == 0 {
+			break
+		}
+		cursor = page.Cursor
+	}
+	if limit > 0 && len(out) > limit {
+		newestFirst()
+		out = out[:limit]
+	}
+	return finishDMs(out), nil
+}
+
+// finishDMs sorts messages oldest first.
+func finishDMs(out []receivedDM) []receivedDM {
+	slices.SortFunc(out, func(a, b receivedDM) int {
+		switch {
+		case b.msg.after(dmCursor{SentAt: a.msg.SentAt, ID: a.msg.ID}):
+			return -1
+		case a.msg.after(dmCursor{SentAt: b.msg.SentAt, ID: b.msg.ID}):
+			return 1
+		}
+		return 0
+	})
+	return out
+}
+
+// convoMessages pages back through one conversation (newest first) and
+// returns the messages from other members after since, or at most limit.
+func (c *Client) convoMessages(ctx context.Context, convoID, self string, since dmCursor, hasSince bool, limit int) ([]messageView, error) {
+	const op = "direct-messages"
+	var out []messageView
+	cursor := ""
+	for {
+		q := url.Values{"convoId": {convoID}, "limit": {strconv.Itoa(100)}}
+		if cursor != "" {
+			q.Set("cursor", cursor)
+		}
+		var page struct {
+			Messages []messageView `json:"messages"`
+			Cursor   string        `json:"cursor"`
+		}
+		k := call{op: op, method: http.MethodGet, nsid: "chat.bsky.convo.getMessages", query: q, proxy: c.cfg.chatService}
+		if err := c.xrpc(ctx, k, &page); err != nil {
+			return nil, chatError(op, err)
+		}
+		for _, m := range page.Messages {
+			if hasSince && !m.after(since) {
+				return out, nil
+			}
+			if m.ID == "" || m.Sender.DID == self || m.Type == "chat.bsky.convo.defs#deletedMessageView" {
+				continue
+			}
+			out = append(out, m)
+			if limit > 0 && len(out) >= limit {
+				return out, nil
+			}
+		}
+		if page.Cursor == "" || page.Cursor == cursor || len(page.Messages) == 0 {
+			return out, nil
+		}
+		cursor = page.Cursor
+	}
 }

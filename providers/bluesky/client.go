@@ -202,18 +202,19 @@ type Client struct {
 
 // Capabilities the client implements.
 var (
-	_ providers.Provider        = (*Client)(nil)
-	_ providers.Publisher       = (*Client)(nil)
-	_ providers.Deleter         = (*Client)(nil)
-	_ providers.FollowerLister  = (*Client)(nil)
-	_ providers.InboxReader     = (*Client)(nil)
-	_ providers.ThreadReader    = (*Client)(nil)
-	_ providers.MetricsReader   = (*Client)(nil)
-	_ providers.Searcher        = (*Client)(nil)
-	_ providers.Reactor         = (*Client)(nil)
-	_ providers.DirectMessenger = (*Client)(nil)
-	_ providers.PostLister      = (*Client)(nil)
-	_ providers.LimitsReader    = (*Client)(nil)
+	_ providers.Provider            = (*Client)(nil)
+	_ providers.Publisher           = (*Client)(nil)
+	_ providers.Deleter             = (*Client)(nil)
+	_ providers.FollowerLister      = (*Client)(nil)
+	_ providers.InboxReader         = (*Client)(nil)
+	_ providers.ThreadReader        = (*Client)(nil)
+	_ providers.MetricsReader       = (*Client)(nil)
+	_ providers.Searcher            = (*Client)(nil)
+	_ providers.Reactor             = (*Client)(nil)
+	_ providers.DirectMessenger     = (*Client)(nil)
+	_ providers.DirectMessageReader = (*Client)(nil)
+	_ providers.PostLister          = (*Client)(nil)
+	_ providers.LimitsReader        = (*Client)(nil)
 )
 
 // New returns a client for the account on the PDS at pds (for example

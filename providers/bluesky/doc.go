@@ -12,7 +12,8 @@
 // (posts and replies with facets, images and languages), Deleter,
 // FollowerLister, InboxReader (notifications), ThreadReader, MetricsReader,
 // Searcher, Reactor (likes and reposts), DirectMessenger (through the chat
-// service the PDS proxies to), PostLister and LimitsReader.
+// service the PDS proxies to), DirectMessageReader, PostLister and
+// LimitsReader.
 //
 // Posts are limited to 300 graphemes and 3,000 bytes of UTF-8; Length
 // counts both with github.com/rivo/uniseg. Publishing is safe to retry: the

@@ -439,3 +439,59 @@ func TestSendMessageWithoutChatAccess(t *testing.T) {
 		t.Errorf("refreshSession calls = %d after a scope refusal", n)
 	}
 }
+
+func TestDirectMessages(t *testing.T) {
+	e := newEnv(t)
+	c := e.client(t)
+	ctx := context.Background()
+	send := func(from, to, text string) {
+		t.Helper()
+		e.clk.Advance(time.Second)
+		if err := e.srv.SendMessage(from, to, text); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send("bob.test", "alice.test", "b1")
+	send("carol.test", "alice.test", "c1")
+	send("alice.test", "bob.test", "a1 (own message)")
+	send("bob.test", "alice.test", "b2")
+	texts := func(list []providers.Interaction) []string {
+		var out []string
+		for _, it := range list {
+			out = append(out, it.Post.Text)
+		}
+		return out
+	}
+	all, err := providers.Collect(c.DirectMessages(ctx, providers.InboxOptions{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := texts(all); !slices.Equal(got, []string{"b1", "c1", "b2"}) {
+		t.Fatalf("messages = %q", got)
+	}
+	b1 := all[0]
+	if b1.Kind != providers.DirectMessage || b1.Author.Handle != "bob.test" || b1.Post.ConversationID == "" ||
+		b1.Post.Visibility != providers.VisibilityDirect || b1.Cursor == "" || !b1.OccurredAt.Equal(e.clk.Now().Add(-3*time.Second).Truncate(time.Millisecond)) {
+		t.Errorf("first message = %+v", b1)
+	}
+	rest, err := providers.Collect(c.DirectMessages(ctx, providers.InboxOptions{Since: b1.Cursor}))
+	if err != nil || !slices.Equal(texts(rest), []string{"c1", "b2"}) {
+		t.Errorf("after b1 = %q, %v", texts(rest), err)
+	}
+	send("carol.test", "alice.test", "c2")
+	rest, err = providers.Collect(c.DirectMessages(ctx, providers.InboxOptions{Since: all[2].Cursor}))
+	if err != nil || !slices.Equal(texts(rest), []string{"c2"}) {
+		t.Errorf("after b2 = %q, %v", texts(rest), err)
+	}
+	newest, err := providers.Collect(c.DirectMessages(ctx, providers.InboxOptions{Limit: 2}))
+	if err != nil || !slices.Equal(texts(newest), []string{"b2", "c2"}) {
+		t.Errorf("Limit 2 = %q, %v", texts(newest), err)
+	}
+	if _, err := providers.Collect(c.DirectMessages(ctx, providers.InboxOptions{Since: "x"})); !errors.Is(err, providers.ErrInvalidInput) {
+		t.Errorf("bad cursor: %v", err)
+	}
+	bob := e.clientFor(t, "bob.test", "bob-app-pw")
+	if _, err := providers.Collect(bob.DirectMessages(ctx, providers.InboxOptions{})); !errors.Is(err, providers.ErrUnsupported) {
+		t.Errorf("without chat access: %v", err)
+	}
+}

@@ -311,6 +311,19 @@ func (s *Server) Messages(a, b string) []string {
 	return out
 }
 
+// SendMessage sends a direct message from one account to another
+// (handles or DIDs), regardless of the recipient's chat settings.
+func (s *Server) SendMessage(from, to, text string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, b := s.resolve(from), s.resolve(to)
+	if s.accounts[a] == nil || s.accounts[b] == nil {
+		return fmt.Errorf("blueskytest: SendMessage(%q, %q): unknown account", from, to)
+	}
+	s.message(s.convoFor(a, b), a, text)
+	return nil
+}
+
 // Follow makes follower follow followee (handles), with the follow record
 // and notification the reference PDS would produce.
 func (s *Server) Follow(follower, followee string) error {

@@ -88,6 +88,7 @@ var methods = map[string]method{
 	"chat.bsky.convo.getConvoForMembers":      {auth: true, chat: true, h: (*Server).getConvoForMembers},
 	"chat.bsky.convo.sendMessage":             {post: true, auth: true, chat: true, h: (*Server).sendMessage},
 	"chat.bsky.convo.getMessages":             {auth: true, chat: true, h: (*Server).getMessages},
+	"chat.bsky.convo.listConvos":              {auth: true, chat: true, h: (*Server).listConvos},
 }
 
 func (s *Server) serve(w http.ResponseWriter, hr *http.Request) {
@@ -1043,13 +1044,19 @@ func (s *Server) getConvoForMembers(r *request) (any, *xerr) {
 			return nil, &xerr{400, "NotFollowedBySender", "recipient requires incoming messages to come from someone they follow"}
 		}
 	}
-	key := convoKey(r.viewer, other)
+	return map[string]any{"convo": s.convoView(s.convoFor(r.viewer, other), r.viewer)}, nil
+}
+
+// convoFor returns the conversation of two accounts, creating it. Called
+// with s.mu held.
+func (s *Server) convoFor(a, b string) *convo {
+	key := convoKey(a, b)
 	c := s.convos[key]
 	if c == nil {
-		c = &convo{id: s.b32("convo", 13), members: []string{r.viewer, other}}
+		c = &convo{id: s.b32("convo", 13), members: []string{a, b}}
 		s.convos[key] = c
 	}
-	return map[string]any{"convo": s.convoView(c, r.viewer)}, nil
+	return c
 }
 
 func (s *Server) convoView(c *convo, viewer string) map[string]any {
@@ -1091,14 +1098,10 @@ func (s *Server) sendMessage(r *request) (any, *xerr) {
 	if in.Message.Text == "" || uniseg.GraphemeClusterCount(in.Message.Text) > 1000 {
 		return nil, invalid("Invalid message text")
 	}
-	m := map[string]any{
-		"$type": "chat.bsky.convo.defs#messageView", "id": s.tid(), "rev": s.tid(), "text": in.Message.Text,
-		"sender": map[string]any{"did": r.viewer}, "sentAt": s.stamp(),
-	}
+	m := s.message(c, r.viewer, in.Message.Text)
 	if len(in.Message.Facets) > 0 {
 		m["facets"] = in.Message.Facets
 	}
-	c.messages = append(c.messages, m)
 	return m, nil
 }
 
@@ -1111,11 +1114,65 @@ func (s *Server) getMessages(r *request) (any, *xerr) {
 	if e != nil {
 		return nil, e
 	}
-	list := []any{}
-	for i := len(c.messages) - 1; i >= 0 && len(list) < limit; i-- {
-		list = append(list, c.messages[i])
+	newest := slices.Clone(c.messages)
+	slices.Reverse(newest)
+	start, end, next, e := page(len(newest), r.param("cursor"), limit)
+	if e != nil {
+		return nil, e
 	}
-	return map[string]any{"messages": list}, nil
+	list := []any{}
+	for _, m := range newest[start:end] {
+		list = append(list, m)
+	}
+	out := map[string]any{"messages": list}
+	if next != "" {
+		out["cursor"] = next
+	}
+	return out, nil
+}
+
+func (s *Server) listConvos(r *request) (any, *xerr) {
+	limit, e := r.limit(50, 100)
+	if e != nil {
+		return nil, e
+	}
+	var mine []*convo
+	for _, c := range s.convos {
+		if slices.Contains(c.members, r.viewer) && len(c.messages) > 0 {
+			mine = append(mine, c)
+		}
+	}
+	// Most recent activity first.
+	sort.Slice(mine, func(i, j int) bool {
+		a, b := mine[i].messages[len(mine[i].messages)-1], mine[j].messages[len(mine[j].messages)-1]
+		if a["sentAt"] != b["sentAt"] {
+			return a["sentAt"].(string) > b["sentAt"].(string)
+		}
+		return a["id"].(string) > b["id"].(string)
+	})
+	start, end, next, e := page(len(mine), r.param("cursor"), limit)
+	if e != nil {
+		return nil, e
+	}
+	list := []any{}
+	for _, c := range mine[start:end] {
+		list = append(list, s.convoView(c, r.viewer))
+	}
+	out := map[string]any{"convos": list}
+	if next != "" {
+		out["cursor"] = next
+	}
+	return out, nil
+}
+
+// message adds a message from one member of c. Called with s.mu held.
+func (s *Server) message(c *convo, from, text string) map[string]any {
+	m := map[string]any{
+		"$type": "chat.bsky.convo.defs#messageView", "id": s.tid(), "rev": s.tid(), "text": text,
+		"sender": map[string]any{"did": from}, "sentAt": s.stamp(),
+	}
+	c.messages = append(c.messages, m)
+	return m
 }
 
 // validTID reports whether s has TID syntax.
