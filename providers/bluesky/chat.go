@@ -143,9 +143,20 @@ func (c *Client) SendMessage(ctx context.Context, to string, d providers.Draft) 
 	return p, nil
 }
 
+// maxRememberedDMs bounds how many idempotency keys of direct messages a
+// client remembers.
+const maxRememberedDMs = 10000
+
 func (c *Client) remember(key string, a dmAttempt) {
 	c.dmMu.Lock()
 	defer c.dmMu.Unlock()
+	if _, ok := c.dms[key]; !ok {
+		c.dmQ = append(c.dmQ, key)
+		if len(c.dmQ) > maxRememberedDMs {
+			delete(c.dms, c.dmQ[0])
+			c.dmQ = c.dmQ[1:]
+		}
+	}
 	c.dms[key] = a
 }
 

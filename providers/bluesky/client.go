@@ -198,6 +198,7 @@ type Client struct {
 
 	dmMu sync.Mutex
 	dms  map[string]dmAttempt // idempotency key → message sent (or tried) by this client
+	dmQ  []string             // keys of dms, oldest first, to bound its size
 }
 
 // Capabilities the client implements.

@@ -150,3 +150,21 @@ func TestParseATURI(t *testing.T) {
 		t.Errorf("postURL = %q", got)
 	}
 }
+
+func BenchmarkDetectFacets(b *testing.B) {
+	text := "Pain au chocolat 🥐 is back! Merci @bob.test for the idea — menu: https://example.com/menu #bakery #パン屋 (@carol.test)"
+	for b.Loop() {
+		if len(detectFacets(text)) != 5 {
+			b.Fatal("wrong facets")
+		}
+	}
+}
+
+func BenchmarkLength(b *testing.B) {
+	text := strings.Repeat("Café ☕ 👩‍👩‍👧‍👦 東京 ", 20)
+	for b.Loop() {
+		if g, _ := Length(text); g != 240 {
+			b.Fatal(g)
+		}
+	}
+}

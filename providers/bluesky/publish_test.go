@@ -407,3 +407,23 @@ func TestDelete(t *testing.T) {
 		t.Errorf("bad ref: err = %v, want ErrInvalidInput", err)
 	}
 }
+
+// BenchmarkPublish publishes a post with a mention, a link and a tag to
+// the fake PDS over loopback HTTP: record-key lookup, handle resolution
+// and createRecord.
+func BenchmarkPublish(b *testing.B) {
+	e := newEnv(b)
+	c := e.client(b)
+	ctx := context.Background()
+	if _, err := c.Self(ctx); err != nil {
+		b.Fatal(err)
+	}
+	i := 0
+	for b.Loop() {
+		i++
+		d := providers.Draft{Text: "Merci @bob.test ☕ https://example.com #café " + strings.Repeat("!", i%50), IdempotencyKey: providers.NewIdempotencyKey()}
+		if _, err := c.Publish(ctx, d); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
