@@ -10,6 +10,7 @@ import (
 	"image/png"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/rapportkit/rapport/providers"
@@ -424,6 +425,42 @@ func BenchmarkPublish(b *testing.B) {
 		d := providers.Draft{Text: "Merci @bob.test ☕ https://example.com #café " + strings.Repeat("!", i%50), IdempotencyKey: providers.NewIdempotencyKey()}
 		if _, err := c.Publish(ctx, d); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// Several processes publishing the same draft at once make one post, and
+// every one of them gets it back.
+func TestPublishConcurrentSameDraft(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	d := providers.Draft{Text: "Flash sale at noon!", IdempotencyKey: providers.NewIdempotencyKey()}
+	clients := make([]*bluesky.Client, 5)
+	for i := range clients {
+		clients[i] = e.client(t)
+		if _, err := clients[i].Self(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ids := make([]string, len(clients))
+	var wg sync.WaitGroup
+	for i, c := range clients {
+		wg.Go(func() {
+			p, err := c.Publish(ctx, d)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			ids[i] = p.ID
+		})
+	}
+	wg.Wait()
+	if n := e.srv.CountPosts(d.Text); n != 1 {
+		t.Fatalf("%d posts, want 1", n)
+	}
+	for i, id := range ids {
+		if id != ids[0] {
+			t.Errorf("client %d got %q, client 0 got %q", i, id, ids[0])
 		}
 	}
 }
