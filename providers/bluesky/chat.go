@@ -211,6 +211,7 @@ func chatError(op string, err error) error {
 // re-classified error unwraps to exactly one sentinel.
 type detail struct{ msg string }
 
+// Error returns the detail's text.
 func (d detail) Error() string { return d.msg }
 
 func stripSentinel(err error) error {

@@ -122,8 +122,8 @@ func WithClock(now func() time.Time) Option {
 }
 
 // WithRetry tunes the transport's retries: at most maxRetries retries
-// (negative: none) with exponential backoff between waitMin and waitMax.
-// Tests use tiny waits.
+// (0: the transport's default of 4; negative: none) with exponential
+// backoff between waitMin and waitMax. Tests use tiny waits.
 func WithRetry(maxRetries int, waitMin, waitMax time.Duration) Option {
 	return func(c *config) error {
 		if waitMin < 0 || waitMax < waitMin {

@@ -293,6 +293,7 @@ func parseATURI(s string) (atURI, bool) {
 	return atURI{parts[0], parts[1], parts[2]}, true
 }
 
+// String writes the URI back in at:// form.
 func (u atURI) String() string { return "at://" + u.Repo + "/" + u.Collection + "/" + u.RKey }
 
 // postURL returns the bsky.app address of a post.
