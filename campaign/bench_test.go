@@ -80,11 +80,11 @@ func BenchmarkDupIndex10k(b *testing.B) {
 func TestBenchPlanNearDuplicatesFound(t *testing.T) {
 	// The templated copies (one in twenty) must be found; distinct random
 	// copy must not be reported.
-	p := benchPlan(2000)
+	p := benchPlan(800)
 	l, _ := NewLinter(nil)
 	got := l.Lint(p, nil).ByRule(RuleNearDuplicate)
 	want := 0
-	for i := range 2000 {
+	for i := range 800 {
 		if i > 20 && i%20 == 0 {
 			want++
 		}

@@ -184,6 +184,18 @@ func (p *Publisher) ensureEntry(ctx context.Context, plan *Plan, it ScheduledIte
 	return e, err
 }
 
+// NextDue returns when the earliest pending or unknown entry is next due
+// (false when none is waiting): a single-process runner can sleep until
+// then.
+func (p *Publisher) NextDue(ctx context.Context) (time.Time, bool, error) {
+	far := p.cfg.now().Add(100 * 365 * 24 * time.Hour)
+	es, err := p.store.DueOutbox(ctx, DueQuery{Now: far, Limit: 1})
+	if err != nil || len(es) == 0 {
+		return time.Time{}, false, err
+	}
+	return es[0].NextAttemptAt, true, nil
+}
+
 // Recover prepares a single-process publisher after a restart: every
 // entry left publishing by the previous run is marked unknown, so the next
 // attempt reads back before publishing. Do not call it while other
