@@ -96,7 +96,7 @@ func (e Evidence) text() string {
 	case EvidencePhone:
 		return "same phone number"
 	case EvidenceHandle:
-		return "the customer lists this handle (" + e.Detail + ")"
+		return "the customer lists this handle (@" + e.Detail + ")"
 	}
 	return e.Detail
 }
@@ -203,6 +203,7 @@ func abs(x float64) float64 {
 func (m *Matcher) best(a *providers.Account) (cand, bool) {
 	p := probe{acct: a}
 	p.handle = normalizeAccountHandle(a)
+	var one [1]int32
 	var cands []cand
 	add := func(ci int32, ev Evidence, sure bool) {
 		for i := range cands {
@@ -220,23 +221,23 @@ func (m *Matcher) best(a *providers.Account) (cand, bool) {
 	}
 	// Exact keys.
 	if p.handle != "" {
-		for _, ci := range m.get(m.handles[a.Platform], p.handle) {
-			add(ci, Evidence{Kind: EvidenceHandle, Detail: string(a.Platform) + " @" + p.handle, Weight: weightExact}, true)
+		for _, ci := range m.get(m.handles[a.Platform], p.handle, &one) {
+			add(ci, Evidence{Kind: EvidenceHandle, Detail: p.handle, Weight: weightExact}, true)
 		}
 		if hh := m.handleHashes[a.Platform]; len(hh) > 0 {
-			for _, ci := range m.get(hh, HashHandle(Handle{Platform: a.Platform, Handle: p.handle})) {
-				add(ci, Evidence{Kind: EvidenceHandle, Detail: string(a.Platform) + " handle hash", Weight: weightExact}, true)
+			for _, ci := range m.get(hh, HashHandle(Handle{Platform: a.Platform, Handle: p.handle}), &one) {
+				add(ci, Evidence{Kind: EvidenceHandle, Detail: p.handle + ", hashed", Weight: weightExact}, true)
 			}
 		}
 	}
 	if a.Email != "" {
 		if e, err := NormalizeEmail(a.Email, m.cfg.gmail); err == nil {
 			p.email = e
-			for _, ci := range m.get(m.emails, e) {
+			for _, ci := range m.get(m.emails, e, &one) {
 				add(ci, Evidence{Kind: EvidenceEmail, Weight: weightExact}, true)
 			}
 			if len(m.emailHashes) > 0 {
-				for _, ci := range m.get(m.emailHashes, HashEmail(e)) {
+				for _, ci := range m.get(m.emailHashes, HashEmail(e), &one) {
 					add(ci, Evidence{Kind: EvidenceEmail, Weight: weightExact}, true)
 				}
 			}
@@ -245,11 +246,11 @@ func (m *Matcher) best(a *providers.Account) (cand, bool) {
 	if a.Phone != "" {
 		if ph, err := m.phones.Normalize(a.Phone); err == nil {
 			p.phone = ph
-			for _, ci := range m.get(m.phoneIdx, ph) {
+			for _, ci := range m.get(m.phoneIdx, ph, &one) {
 				add(ci, Evidence{Kind: EvidencePhone, Weight: weightExact}, true)
 			}
 			if len(m.phoneHash) > 0 {
-				for _, ci := range m.get(m.phoneHash, HashPhone(ph, m.cfg.phoneHash)) {
+				for _, ci := range m.get(m.phoneHash, HashPhone(ph, m.cfg.phoneHash), &one) {
 					add(ci, Evidence{Kind: EvidencePhone, Weight: weightExact}, true)
 				}
 			}
@@ -261,13 +262,13 @@ func (m *Matcher) best(a *providers.Account) (cand, bool) {
 			if h.Platform == a.Platform && h.Handle == p.handle {
 				continue
 			}
-			for _, ci := range m.get(m.handles[h.Platform], h.Handle) {
+			for _, ci := range m.get(m.handles[h.Platform], h.Handle, &one) {
 				add(ci, Evidence{Kind: EvidenceProfileLink, Detail: "profile links to the customer's " + string(h.Platform) + " @" + h.Handle, Weight: weightProfile}, false)
 			}
 		}
 		for _, w := range p.webs {
 			for _, key := range websiteKeys(w) {
-				for _, ci := range m.get(m.websites, key) {
+				for _, ci := range m.get(m.websites, key, &one) {
 					add(ci, Evidence{Kind: EvidenceWebsite, Detail: "profile links to the customer's website " + key, Weight: weightWebsite}, false)
 				}
 			}
@@ -275,7 +276,7 @@ func (m *Matcher) best(a *providers.Account) (cand, bool) {
 	}
 	if a.Platform == providers.Mastodon && len(m.mastodonLocal) > 0 && p.handle != "" {
 		user, _, _ := strings.Cut(p.handle, "@")
-		for _, ci := range m.get(m.mastodonLocal, user) {
+		for _, ci := range m.get(m.mastodonLocal, user, &one) {
 			add(ci, Evidence{Kind: EvidenceOtherHandle, Detail: "the customer lists Mastodon user " + user + " (instance unknown)", Weight: weightSameLocal}, false)
 		}
 		// Not an exact key: the instance is unknown.
@@ -593,10 +594,10 @@ func (m *Matcher) scoreFuzzy(p *probe, c *cand) {
 					verb = "user name close to"
 				}
 				if lh.platform == "email" && w == weightSameLocal && nameExplains(p.local, f.tokens) {
-				// "bob.smith@..." and @bobsmith: the name already said so.
-				w = 0
-			}
-			if lh.platform == "email" {
+					// "bob.smith@..." and @bobsmith: the name already said so.
+					w = 0
+				}
+				if lh.platform == "email" {
 					detail = verb + " the customer's email address"
 				} else {
 					detail = fmt.Sprintf("%s the customer's %s @%s", verb, lh.platform, lh.handle)

@@ -184,8 +184,9 @@ func (m *Matcher) put(idx map[string]int32, key string, ci int32) {
 	}
 }
 
-// get returns the customers indexed under key.
-func (m *Matcher) get(idx map[string]int32, key string) []int32 {
+// get returns the customers indexed under key, using one's storage for a
+// single customer.
+func (m *Matcher) get(idx map[string]int32, key string, one *[1]int32) []int32 {
 	if idx == nil || key == "" {
 		return nil
 	}
@@ -194,7 +195,8 @@ func (m *Matcher) get(idx map[string]int32, key string) []int32 {
 		return nil
 	}
 	if v >= 0 {
-		return []int32{v}
+		one[0] = v
+		return one[:]
 	}
 	return m.multi[-v-1]
 }

@@ -17,7 +17,14 @@ func evaluate(t testing.TB, g *labelled, opts ...Option) (precision, recall floa
 	if err := s.AddAccounts(context.Background(), g.accounts); err != nil {
 		t.Fatal(err)
 	}
-	res := s.Result()
+	tp, fp, fn = score(g, s.Result())
+	precision = float64(tp) / float64(tp+fp)
+	recall = float64(tp) / float64(tp+fn)
+	return precision, recall, tp, fp, fn
+}
+
+// score counts true positives, false positives and false negatives.
+func score(g *labelled, res *Result) (tp, fp, fn int) {
 	pred := map[string]int{}
 	for _, mt := range res.Matches {
 		pred[string(mt.Account.Platform)+"/"+mt.Account.ID] = mt.Customer
@@ -37,9 +44,7 @@ func evaluate(t testing.TB, g *labelled, opts ...Option) (precision, recall floa
 			fn++
 		}
 	}
-	precision = float64(tp) / float64(tp+fp)
-	recall = float64(tp) / float64(tp+fn)
-	return precision, recall, tp, fp, fn
+	return tp, fp, fn
 }
 
 func TestPrecisionRecallOnGeneratedSet(t *testing.T) {

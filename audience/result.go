@@ -16,9 +16,9 @@ type Result struct {
 	// appears in at most one match; a customer may have one match per
 	// platform, or several when several accounts carry exact keys.
 	Matches []Match
-	// Prospects are the accounts matched to no customer, in the order they
-	// were first seen.
-	Prospects []AccountRef
+	// accounts seen, and which of them are matched
+	refs    *chunkedRefs
+	matched map[int32]bool
 	// accounts per platform, in first-seen order of platforms
 	platforms []providers.Platform
 	seen      map[providers.Platform]*platformSeen
@@ -36,7 +36,25 @@ type platformSeen struct {
 func (s *Survey) Result() *Result {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r := &Result{customers: s.m.customers, seen: map[providers.Platform]*platformSeen{}}
+	refs := s.entries
+	refs.chunks = slices.Clone(refs.chunks)
+	r := &Result{customers: s.m.customers, refs: &refs, seen: map[providers.Platform]*platformSeen{}}
+	for i := range refs.n {
+		ref := refs.at(int32(i))
+		ps := r.seen[ref.Platform]
+		if ps == nil {
+			ps = &platformSeen{}
+			r.seen[ref.Platform] = ps
+			r.platforms = append(r.platforms, ref.Platform)
+		}
+		ps.accounts++
+		if ref.Follower {
+			ps.followers++
+		}
+		if ref.Engagements > 0 {
+			ps.engagers++
+		}
+	}
 	type groupKey struct {
 		ci int32
 		p  providers.Platform
@@ -45,54 +63,48 @@ func (s *Survey) Result() *Result {
 	// whether the group has an exact match.
 	bestFuzzy := map[groupKey]int32{}
 	hasExact := map[groupKey]bool{}
-	for i := range s.entries {
-		e := &s.entries[i]
-		ps := r.seen[e.ref.Platform]
-		if ps == nil {
-			ps = &platformSeen{}
-			r.seen[e.ref.Platform] = ps
-			r.platforms = append(r.platforms, e.ref.Platform)
-		}
-		ps.accounts++
-		if e.ref.Follower {
-			ps.followers++
-		}
-		if e.ref.Engagements > 0 {
-			ps.engagers++
-		}
-		if !e.matched {
-			continue
-		}
-		k := groupKey{e.c.ci, e.ref.Platform}
-		if e.c.exact {
+	for slot, c := range s.found {
+		k := groupKey{c.ci, refs.at(slot).Platform}
+		if c.exact {
 			hasExact[k] = true
 			continue
 		}
-		if j, ok := bestFuzzy[k]; !ok || e.c.score > s.entries[j].c.score {
-			bestFuzzy[k] = int32(i)
+		if j, ok := bestFuzzy[k]; !ok || better(c, s.found[j]) || c.score == s.found[j].score && slot < j {
+			bestFuzzy[k] = slot
 		}
 	}
-	for i := range s.entries {
-		e := &s.entries[i]
-		keep := false
-		if e.matched {
-			k := groupKey{e.c.ci, e.ref.Platform}
-			keep = e.c.exact || !hasExact[k] && bestFuzzy[k] == int32(i)
+	r.matched = make(map[int32]bool, len(s.found))
+	for slot, c := range s.found {
+		k := groupKey{c.ci, refs.at(slot).Platform}
+		if c.exact || !hasExact[k] && bestFuzzy[k] == slot {
+			r.matched[slot] = true
 		}
-		if !keep {
-			r.Prospects = append(r.Prospects, e.ref)
-			continue
-		}
-		m := s.m.toMatch(&providers.Account{}, e.c)
-		m.Account = e.ref
+	}
+	r.Matches = make([]Match, 0, len(r.matched))
+	for slot := range r.matched {
+		m := s.m.toMatch(&providers.Account{}, s.found[slot])
+		m.Account = *refs.at(slot)
 		r.Matches = append(r.Matches, m)
 	}
-	slices.SortStableFunc(r.Matches, func(a, b Match) int {
+	slices.SortFunc(r.Matches, func(a, b Match) int {
 		return cmp.Or(cmp.Compare(a.Customer, b.Customer),
 			cmp.Compare(a.Account.Platform, b.Account.Platform),
-			cmp.Compare(a.Account.Handle, b.Account.Handle))
+			cmp.Compare(a.Account.Handle, b.Account.Handle),
+			cmp.Compare(a.Account.ID, b.Account.ID))
 	})
 	return r
+}
+
+// Prospects returns the accounts matched to no customer, in the order they
+// were first seen.
+func (r *Result) Prospects() []AccountRef {
+	out := make([]AccountRef, 0, r.refs.n-len(r.matched))
+	for i := range r.refs.n {
+		if !r.matched[int32(i)] {
+			out = append(out, *r.refs.at(int32(i)))
+		}
+	}
+	return out
 }
 
 // Customers returns the customer list the result refers to.
@@ -127,9 +139,9 @@ func (r *Result) CustomersWhoFollow(p providers.Platform) []Match {
 // ProspectsOn returns the accounts on platform p that are not customers.
 func (r *Result) ProspectsOn(p providers.Platform) []AccountRef {
 	var out []AccountRef
-	for _, a := range r.Prospects {
-		if a.Platform == p {
-			out = append(out, a)
+	for i := range r.refs.n {
+		if a := r.refs.at(int32(i)); a.Platform == p && !r.matched[int32(i)] {
+			out = append(out, *a)
 		}
 	}
 	return out
@@ -200,7 +212,7 @@ type Summary struct {
 // by customers, then name) and counts the overlap between every pair of
 // platforms.
 func (r *Result) Summary() Summary {
-	s := Summary{Customers: len(r.customers), Prospects: len(r.Prospects)}
+	s := Summary{Customers: len(r.customers), Prospects: r.refs.n - len(r.matched)}
 	totalValue := 0.0
 	for i := range r.customers {
 		totalValue += r.customers[i].Value

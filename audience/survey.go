@@ -3,6 +3,7 @@ package audience
 import (
 	"context"
 	"fmt"
+	"hash/maphash"
 	"iter"
 	"sync"
 
@@ -19,19 +20,40 @@ type Survey struct {
 	m *Matcher
 
 	mu      sync.Mutex
-	entries []entry
-	index   map[providers.Platform]map[string]int32
+	entries chunkedRefs
+	// found holds the candidate of each matched entry.
+	found map[int32]cand
+	// index finds an account's slot by a hash of its platform and id;
+	// collide holds the rare accounts whose hash another account took.
+	seed    maphash.Seed
+	index   map[uint64]int32
+	collide map[string]int32
 }
 
-type entry struct {
-	ref     AccountRef
-	matched bool
-	c       cand
+// chunkedRefs stores account references in fixed-size chunks, so that a
+// million accounts are never copied to grow a slice.
+type chunkedRefs struct {
+	chunks [][]AccountRef
+	n      int
 }
+
+const refChunk = 8192
+
+func (c *chunkedRefs) add(r AccountRef) int32 {
+	if c.n%refChunk == 0 {
+		c.chunks = append(c.chunks, make([]AccountRef, 0, refChunk))
+	}
+	last := len(c.chunks) - 1
+	c.chunks[last] = append(c.chunks[last], r)
+	c.n++
+	return int32(c.n - 1)
+}
+
+func (c *chunkedRefs) at(i int32) *AccountRef { return &c.chunks[i/refChunk][i%refChunk] }
 
 // NewSurvey starts a survey of accounts against m's customers.
 func (m *Matcher) NewSurvey() *Survey {
-	return &Survey{m: m, index: map[providers.Platform]map[string]int32{}}
+	return &Survey{m: m, seed: maphash.MakeSeed(), index: map[uint64]int32{}, found: map[int32]cand{}}
 }
 
 // AddFollowers matches the followers yielded by seq. An error from seq ends
@@ -110,6 +132,47 @@ func (s *Survey) AddProviderEngagers(ctx context.Context, p providers.Provider) 
 
 const matchBatch = 1024
 
+func (s *Survey) hash(p providers.Platform, key string) uint64 {
+	var h maphash.Hash
+	h.SetSeed(s.seed)
+	h.WriteString(string(p))
+	h.WriteByte(0)
+	h.WriteString(key)
+	return h.Sum64()
+}
+
+func refKey(r *AccountRef) string {
+	if r.ID != "" {
+		return r.ID
+	}
+	return "@" + r.Handle
+}
+
+// lookup finds the slot of the account with this platform and key.
+func (s *Survey) lookup(p providers.Platform, key string) (int32, bool) {
+	slot, ok := s.index[s.hash(p, key)]
+	if !ok {
+		return 0, false
+	}
+	if r := s.entries.at(slot); r.Platform == p && refKey(r) == key {
+		return slot, true
+	}
+	slot, ok = s.collide[string(p)+"\x00"+key]
+	return slot, ok
+}
+
+func (s *Survey) insert(p providers.Platform, key string, slot int32) {
+	h := s.hash(p, key)
+	if _, taken := s.index[h]; taken {
+		if s.collide == nil {
+			s.collide = map[string]int32{}
+		}
+		s.collide[string(p)+"\x00"+key] = slot
+		return
+	}
+	s.index[h] = slot
+}
+
 // add reads accounts, records each new one and matches the new ones in
 // batches on the Matcher's workers.
 func (s *Survey) add(ctx context.Context, platform providers.Platform, seq func(func(providers.Account, int, error) bool), follower bool) error {
@@ -126,8 +189,11 @@ func (s *Survey) add(ctx context.Context, platform providers.Platform, seq func(
 		})
 		s.mu.Lock()
 		for i, slot := range slots {
-			e := &s.entries[slot]
-			e.matched, e.c = found[i], results[i]
+			if found[i] {
+				s.found[slot] = results[i]
+			} else {
+				delete(s.found, slot)
+			}
 		}
 		s.mu.Unlock()
 		batch, slots = batch[:0], slots[:0]
@@ -153,23 +219,17 @@ func (s *Survey) add(ctx context.Context, platform providers.Platform, seq func(
 			return true
 		}
 		s.mu.Lock()
-		idx := s.index[a.Platform]
-		if idx == nil {
-			idx = map[string]int32{}
-			s.index[a.Platform] = idx
-		}
-		if slot, ok := idx[key]; ok {
-			e := &s.entries[slot]
-			e.ref.Follower = e.ref.Follower || follower
-			e.ref.Engagements += engagements
+		if slot, ok := s.lookup(a.Platform, key); ok {
+			e := s.entries.at(slot)
+			e.Follower = e.Follower || follower
+			e.Engagements += engagements
 			s.mu.Unlock()
 			return true
 		}
-		slot := int32(len(s.entries))
 		ref := refOf(&a)
 		ref.Follower, ref.Engagements = follower, engagements
-		s.entries = append(s.entries, entry{ref: ref})
-		idx[key] = slot
+		slot := s.entries.add(ref)
+		s.insert(a.Platform, key, slot)
 		s.mu.Unlock()
 		batch = append(batch, a)
 		slots = append(slots, slot)
