@@ -144,6 +144,34 @@ func (r *Report) Charts() ([]Chart, error) {
 	return out, nil
 }
 
+// frame sets the axes of a nominal bar chart: a half step of margin on
+// both sides and headroom above the highest bar for the legend.
+func frame(p *plot.Plot, groups int, maxY float64) {
+	p.X.Min, p.X.Max = -0.5, float64(groups)-0.5
+	p.Y.Min = 0
+	if maxY > 0 {
+		p.Y.Max = maxY * 1.3
+	} else {
+		p.Y.Max = 1
+	}
+}
+
+// barWidth divides a group's share of the chart width among its bars.
+func barWidth(groups, bars int) vg.Length {
+	per := float64(chartW-vg.Inch) / float64(max(groups, 1)) * 0.7
+	return vg.Length(math.Min(per/float64(max(bars, 1)), 40))
+}
+
+func maxOf(vs ...plotter.Values) float64 {
+	m := 0.0
+	for _, v := range vs {
+		for _, x := range v {
+			m = math.Max(m, x)
+		}
+	}
+	return m
+}
+
 func chain(err error, next func() error) error {
 	if err != nil {
 		return err
@@ -206,7 +234,7 @@ func (r *Report) ratesChart() (Chart, *plot.Plot, error) {
 		series[1] = append(series[1], rateOr0(a.Rates.Amplification))
 		series[2] = append(series[2], rateOr0(a.Rates.Applause))
 	}
-	w := vg.Points(18)
+	w := barWidth(len(names), 3)
 	for i, label := range []string{"conversation", "amplification", "applause"} {
 		b, err := plotter.NewBarChart(series[i], w)
 		if err != nil {
@@ -219,6 +247,7 @@ func (r *Report) ratesChart() (Chart, *plot.Plot, error) {
 		p.Legend.Add(label, b)
 	}
 	p.NominalX(names...)
+	frame(p, len(names), maxOf(series[:]...))
 	return c, p, nil
 }
 
@@ -243,7 +272,8 @@ func (r *Report) cadenceChart() (Chart, *plot.Plot, error) {
 		c.Caption += "."
 	}
 	names := make([]string, weeks)
-	w := vg.Points(math.Max(4, 60/float64(len(r.Accounts))))
+	w := barWidth(weeks, len(r.Accounts))
+	top := target
 	for i, a := range r.Accounts {
 		vals := make(plotter.Values, weeks)
 		for k, wk := range a.Consistency.Weekly {
@@ -252,6 +282,7 @@ func (r *Report) cadenceChart() (Chart, *plot.Plot, error) {
 				names[k] = wk.Start.In(r.loc).Format("2 Jan")
 			}
 		}
+		top = math.Max(top, maxOf(vals))
 		b, err := plotter.NewBarChart(vals, w)
 		if err != nil {
 			return c, nil, fmt.Errorf("analytics: cadence chart: %w", err)
@@ -272,7 +303,7 @@ func (r *Report) cadenceChart() (Chart, *plot.Plot, error) {
 		p.Legend.Add("target", l)
 	}
 	p.NominalX(names...)
-	p.Y.Min = 0
+	frame(p, weeks, top)
 	return c, p, nil
 }
 
@@ -305,7 +336,7 @@ func (r *Report) responseChart() (Chart, *plot.Plot, error) {
 		c.Caption = "No messages were received in this period."
 		return c, p, nil
 	}
-	w := vg.Points(20)
+	w := barWidth(len(names), 2)
 	for i, s := range []struct {
 		label string
 		vals  plotter.Values
@@ -321,6 +352,7 @@ func (r *Report) responseChart() (Chart, *plot.Plot, error) {
 		p.Legend.Add(s.label, b)
 	}
 	p.NominalX(names...)
+	frame(p, len(names), maxOf(med, p90))
 	return c, p, nil
 }
 

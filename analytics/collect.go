@@ -158,9 +158,11 @@ func (c *Collector) CollectPosts(ctx context.Context, p providers.Provider, post
 	return out, nil
 }
 
-// CollectRecent lists the account's own posts published at or after since
-// (PostLister), then collects their metrics and the follower count. It is
-// the periodic job a worker runs per connected account.
+// CollectRecent lists the account's own top-level posts published at or
+// after since (PostLister; replies and direct messages are left out, since
+// the rates measure what the account publishes to its audience), then
+// collects their metrics and the follower count. It is the periodic job a
+// worker runs per connected account.
 func (c *Collector) CollectRecent(ctx context.Context, p providers.Provider, since time.Time) (FollowerSnapshot, []PostSnapshot, error) {
 	f, err := c.CollectFollowers(ctx, p)
 	if err != nil {
@@ -174,7 +176,7 @@ func (c *Collector) CollectRecent(ctx context.Context, p providers.Provider, sin
 		if post.Author.ID == "" {
 			post.Author.ID = f.Account
 		}
-		if post.CreatedAt.Before(since) {
+		if post.CreatedAt.Before(since) || !post.ReplyTo.IsZero() || post.Visibility == providers.VisibilityDirect {
 			continue
 		}
 		posts = append(posts, post)

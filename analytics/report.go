@@ -117,6 +117,7 @@ type Report struct {
 	Responsiveness         Responsiveness `json:"responsiveness"`
 	PreviousResponsiveness Responsiveness `json:"previous_responsiveness"`
 	GiveAsk                GiveAsk        `json:"give_ask"`
+	PreviousGiveAsk        GiveAsk        `json:"previous_give_ask"`
 	Goals                  []GoalProgress `json:"goals"`
 	// Findings are the plain-language summary.
 	Findings []Finding `json:"findings"`
@@ -186,6 +187,7 @@ func BuildReport(in ReportInput) (*Report, error) {
 	opts.Period, opts.Now = prev, prev.To
 	r.PreviousResponsiveness = MeasureResponses(in.Responses, opts)
 	r.GiveAsk = GiveAskRatio(in.Actions, "", p)
+	r.PreviousGiveAsk = GiveAskRatio(in.Actions, "", prev)
 	for i, g := range in.Goals {
 		gp, err := TrackGoal(g.KPI, g.Observations, now)
 		if err != nil {

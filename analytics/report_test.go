@@ -112,7 +112,7 @@ func TestBuildReport(t *testing.T) {
 	for _, want := range []string{
 		"mastodon @shop: gained 10 followers (now 210).",
 		"mastodon @shop: applause rate rose from 10.53 to 95.24 likes per post per 1,000 followers.",
-		"mastodon @shop: active followers rose from 25 to 50.",
+		"mastodon @shop: share of active followers rose from 25 to 50%.",
 		"linkedin @Shop <GmbH>: no posts in this period, so its rates are n/a.",
 		"mastodon @shop: posted 1.5 times a week against a target of 2.",
 		"Responses: 1 of 2 messages have no answer yet.",

@@ -101,7 +101,7 @@ func summarise(r *Report, cadenceTarget float64) []Finding {
 		if a.PreviousRates.Basis == a.Rates.Basis {
 			compare(&out, s, "engagement rate", "% (by "+string(a.Rates.Basis)+")", a.PreviousRates.Engagement, a.Rates.Engagement, false)
 		}
-		compare(&out, s, "active followers", "", pct(a.PreviousActive.Value), pct(a.Active.Value), false)
+		compare(&out, s, "share of active followers", "%", pct(a.PreviousActive.Value), pct(a.Active.Value), false)
 		if a.Rates.Posts == 0 {
 			out = append(out, Finding{Kind: NeedsAttention, Metric: "posts", Subject: s,
 				Text: fmt.Sprintf("%s: no posts in this period, so its rates are n/a.", s)})
@@ -131,6 +131,7 @@ func summarise(r *Report, cadenceTarget float64) []Finding {
 				Text: fmt.Sprintf("Responses: only %s of %s-priority messages were answered within %s.", p.Attainment.Percent(), p.Priority, fmtDur(p.Target.Duration))})
 		}
 	}
+	compare(&out, "Give and ask", "giving actions per asking post", "", r.PreviousGiveAsk.Ratio, r.GiveAsk.Ratio, false)
 	if g := r.GiveAsk; g.Asks > 0 && g.Gives < g.Asks {
 		out = append(out, Finding{Kind: NeedsAttention, Metric: "give/ask", Subject: "Give and ask",
 			Text: fmt.Sprintf("Give and ask: %d asking posts against %d giving actions; give before you ask.", g.Asks, g.Gives)})
