@@ -38,21 +38,54 @@ type Customer struct {
 	Value        float64   `json:"value,omitempty"`
 	LastPurchase time.Time `json:"last_purchase,omitzero"`
 
-	// EmailHashes and PhoneHashes are the SHA-256 hex digests of the
-	// normalized emails and phones (see HashEmail and HashPhone), in the
-	// same order. The importer fills them; in hash-only mode they are all
-	// that is kept.
-	EmailHashes []string `json:"email_hashes,omitempty"`
-	PhoneHashes []string `json:"phone_hashes,omitempty"`
-	// HandleHashes hold, in hash-only mode, the handles with Handle
-	// replaced by HashHandle of the normalized handle.
-	HandleHashes []Handle `json:"handle_hashes,omitempty"`
+	// Hashes are the SHA-256 hex digests of the normalized emails and
+	// phones (HashEmail, HashPhone) and, in hash-only mode, of the handles
+	// (HashHandle). The importer fills them; in hash-only mode they are
+	// all that is kept of those identifiers.
+	Hashes []HashedID `json:"hashes,omitempty"`
+}
+
+// HashedID is the SHA-256 hex digest of a normalized identifier.
+type HashedID struct {
+	// Field is FieldEmail, FieldPhone or HandleField(platform).
+	Field Field  `json:"field"`
+	Hash  string `json:"sha256"`
+}
+
+// HashesOf returns c's hashes of the field f, in order.
+func (c *Customer) HashesOf(f Field) []string {
+	var out []string
+	for _, h := range c.Hashes {
+		if h.Field == f {
+			out = append(out, h.Hash)
+		}
+	}
+	return out
+}
+
+func (c *Customer) addHash(f Field, hash string) {
+	for _, h := range c.Hashes {
+		if h.Field == f && h.Hash == hash {
+			return
+		}
+	}
+	c.Hashes = append(c.Hashes, HashedID{Field: f, Hash: hash})
+}
+
+// hasHash reports whether c has a hash of an email or phone.
+func (c *Customer) hasContactHash() bool {
+	for _, h := range c.Hashes {
+		if h.Field == FieldEmail || h.Field == FieldPhone {
+			return true
+		}
+	}
+	return false
 }
 
 // HasContact reports whether c can be reached without social media: it
 // has an email address or a phone number (raw or hashed).
 func (c *Customer) HasContact() bool {
-	return len(c.Emails) > 0 || len(c.Phones) > 0 || len(c.EmailHashes) > 0 || len(c.PhoneHashes) > 0
+	return len(c.Emails) > 0 || len(c.Phones) > 0 || c.hasContactHash()
 }
 
 // HandleOn returns c's handle on platform p, if it has one.

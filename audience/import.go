@@ -638,9 +638,9 @@ func (b *customerBuilder) add(name string, f Field, raw string) {
 			}
 			h := strings.ToLower(part)
 			if f == FieldEmailHash {
-				c.EmailHashes = appendUnique(c.EmailHashes, h)
+				c.addHash(FieldEmail, h)
 			} else {
-				c.PhoneHashes = appendUnique(c.PhoneHashes, h)
+				c.addHash(FieldPhone, h)
 			}
 		}
 	case FieldName:
@@ -726,7 +726,7 @@ func (b *customerBuilder) finish(rec Record) Record {
 	if c.Name != "" {
 		nameToks = len(NameTokens(c.Name))
 	}
-	if len(c.Emails)+len(c.Phones)+len(c.Handles)+len(c.EmailHashes)+len(c.PhoneHashes) == 0 && nameToks < 2 {
+	if len(c.Emails)+len(c.Phones)+len(c.Handles)+len(c.Hashes) == 0 && nameToks < 2 {
 		is := Issue{Line: rec.Line, Reason: "no email, phone, handle or full name", Rejected: true}
 		if b.firstBadID.Reason != "" {
 			is = b.firstBadID
@@ -738,10 +738,10 @@ func (b *customerBuilder) finish(rec Record) Record {
 		c.ID = "line:" + strconv.Itoa(rec.Line)
 	}
 	for _, e := range c.Emails {
-		c.EmailHashes = appendUnique(c.EmailHashes, HashEmail(e))
+		c.addHash(FieldEmail, HashEmail(e))
 	}
 	for _, p := range c.Phones {
-		c.PhoneHashes = appendUnique(c.PhoneHashes, HashPhone(p, cfg.phoneHash))
+		c.addHash(FieldPhone, HashPhone(p, cfg.phoneHash))
 	}
 	if cfg.hashOnly {
 		hashOnly(c)
@@ -754,7 +754,7 @@ func (b *customerBuilder) finish(rec Record) Record {
 // hashOnly replaces c's raw personal data by hashes.
 func hashOnly(c *Customer) {
 	for _, h := range c.Handles {
-		c.HandleHashes = appendHandle(c.HandleHashes, Handle{Platform: h.Platform, Handle: HashHandle(h)})
+		c.addHash(HandleField(h.Platform), HashHandle(h))
 	}
 	c.Emails, c.Phones, c.Handles, c.Websites = nil, nil, nil, nil
 	c.Name, c.Company, c.City = "", "", ""

@@ -25,10 +25,10 @@ func (l *CustomerList) Add(c Customer) (into Customer, how string, merged bool) 
 		}
 	}
 	if at < 0 {
-		at, how = l.find("email", c.Emails, c.EmailHashes)
+		at, how = l.find("email", c.Emails, c.HashesOf(FieldEmail))
 	}
 	if at < 0 {
-		at, how = l.find("phone", c.Phones, c.PhoneHashes)
+		at, how = l.find("phone", c.Phones, c.HashesOf(FieldPhone))
 	}
 	if at < 0 {
 		l.customers = append(l.customers, c)
@@ -62,14 +62,15 @@ func (l *CustomerList) index(i int, c *Customer) {
 	for _, v := range c.Emails {
 		l.setKey("email\x00"+v, i)
 	}
-	for _, v := range c.EmailHashes {
-		l.setKey("email#\x00"+v, i)
+	for _, h := range c.Hashes {
+		if h.Field == FieldEmail {
+			l.setKey("email#\x00"+h.Hash, i)
+		} else if h.Field == FieldPhone {
+			l.setKey("phone#\x00"+h.Hash, i)
+		}
 	}
 	for _, v := range c.Phones {
 		l.setKey("phone\x00"+v, i)
-	}
-	for _, v := range c.PhoneHashes {
-		l.setKey("phone#\x00"+v, i)
 	}
 }
 
@@ -105,17 +106,11 @@ func mergeCustomer(dst, src *Customer) {
 	for _, v := range src.Phones {
 		dst.Phones = appendUnique(dst.Phones, v)
 	}
-	for _, v := range src.EmailHashes {
-		dst.EmailHashes = appendUnique(dst.EmailHashes, v)
-	}
-	for _, v := range src.PhoneHashes {
-		dst.PhoneHashes = appendUnique(dst.PhoneHashes, v)
+	for _, h := range src.Hashes {
+		dst.addHash(h.Field, h.Hash)
 	}
 	for _, h := range src.Handles {
 		dst.Handles = appendHandle(dst.Handles, h)
-	}
-	for _, h := range src.HandleHashes {
-		dst.HandleHashes = appendHandle(dst.HandleHashes, h)
 	}
 	for _, v := range src.Websites {
 		dst.Websites = appendUnique(dst.Websites, v)

@@ -113,21 +113,27 @@ func NewMatcher(customers []Customer, opts ...Option) (*Matcher, error) {
 	for i := range customers {
 		c := &customers[i]
 		ci := int32(i)
-		hasRaw := len(c.Emails) > 0
 		for _, e := range c.Emails {
 			m.put(m.emails, e, ci)
-		}
-		if !hasRaw {
-			for _, h := range c.EmailHashes {
-				m.put(m.emailHashes, h, ci)
-			}
 		}
 		for _, p := range c.Phones {
 			m.put(m.phoneIdx, p, ci)
 		}
-		if len(c.Phones) == 0 {
-			for _, h := range c.PhoneHashes {
-				m.put(m.phoneHash, h, ci)
+		// Hashes are indexed for the identifiers kept only hashed.
+		for _, h := range c.Hashes {
+			switch {
+			case h.Field == FieldEmail && len(c.Emails) == 0:
+				m.put(m.emailHashes, h.Hash, ci)
+			case h.Field == FieldPhone && len(c.Phones) == 0:
+				m.put(m.phoneHash, h.Hash, ci)
+			case h.Field.Platform() != "":
+				p := h.Field.Platform()
+				idx := m.handleHashes[p]
+				if idx == nil {
+					idx = map[string]int32{}
+					m.handleHashes[p] = idx
+				}
+				m.put(idx, h.Hash, ci)
 			}
 		}
 		for _, w := range c.Websites {
@@ -145,14 +151,6 @@ func NewMatcher(customers []Customer, opts ...Option) (*Matcher, error) {
 			if idx == nil {
 				idx = make(map[string]int32, hint)
 				m.handles[h.Platform] = idx
-			}
-			m.put(idx, h.Handle, ci)
-		}
-		for _, h := range c.HandleHashes {
-			idx := m.handleHashes[h.Platform]
-			if idx == nil {
-				idx = map[string]int32{}
-				m.handleHashes[h.Platform] = idx
 			}
 			m.put(idx, h.Handle, ci)
 		}

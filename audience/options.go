@@ -105,7 +105,7 @@ func WithGmailRules() Option {
 }
 
 // WithHashOnly keeps only hashes of emails, phones and handles (see
-// Customer.EmailHashes) and drops names, company, city and websites at
+// Customer.Hashes) and drops names, company, city and websites at
 // import, so that no raw personal data leaves the import. Customers
 // imported this way can only be matched exactly (by email, phone or handle
 // hash); reports and exports show hashes.
