@@ -195,7 +195,6 @@ func (h *BusinessHours) Add(t time.Time, d time.Duration) (time.Time, error) {
 			}
 			result = start.Add(remaining)
 			return false
-			return true
 		})
 	}
 	if result.IsZero() {
