@@ -81,10 +81,7 @@ func newPlot(title, xLabel, yLabel string) *plot.Plot {
 }
 
 func (r *Report) timeTicks(format string) plot.TimeTicks {
-	loc := r.loc
-	if loc == nil {
-		loc = time.UTC
-	}
+	loc := r.location()
 	return plot.TimeTicks{Format: format, Time: func(t float64) time.Time { return time.Unix(int64(t), 0).In(loc) }}
 }
 
@@ -279,7 +276,7 @@ func (r *Report) cadenceChart() (Chart, *plot.Plot, error) {
 		for k, wk := range a.Consistency.Weekly {
 			vals[k] = float64(wk.Posts)
 			if names[k] == "" {
-				names[k] = wk.Start.In(r.loc).Format("2 Jan")
+				names[k] = wk.Start.In(r.location()).Format("2 Jan")
 			}
 		}
 		top = math.Max(top, maxOf(vals))
@@ -315,7 +312,7 @@ func (r *Report) responseChart() (Chart, *plot.Plot, error) {
 		unit = "business"
 	}
 	c.Caption = fmt.Sprintf("Median and 90th percentile of the first-response time by priority, in %s hours. Response rate %s; median %s, 90th percentile %s.",
-		unit, r.Responsiveness.Rate.Percent(), r.Responsiveness.Median, r.Responsiveness.P90)
+		unit, r.Responsiveness.Rate.Percent(), spanText(r.Responsiveness.Median), spanText(r.Responsiveness.P90))
 	var names []string
 	var med, p90 plotter.Values
 	for _, pr := range r.Responsiveness.Priorities {
@@ -360,9 +357,16 @@ func (r *Report) responseChart() (Chart, *plot.Plot, error) {
 // rows are weekdays from Monday (top) to Sunday (bottom).
 type weekGrid struct{ bt *BestTimes }
 
+// Dims returns 24 columns (hours) and 7 rows (weekdays).
 func (g weekGrid) Dims() (c, r int) { return 24, 7 }
-func (g weekGrid) X(c int) float64  { return float64(c) }
-func (g weekGrid) Y(r int) float64  { return float64(r) }
+
+// X returns the hour of column c.
+func (g weekGrid) X(c int) float64 { return float64(c) }
+
+// Y returns the position of row r.
+func (g weekGrid) Y(r int) float64 { return float64(r) }
+
+// Z returns the mean engagement of the cell, NaN when it has no posts.
 func (g weekGrid) Z(c, r int) float64 {
 	d := time.Weekday((7 - r) % 7) // r = 0 is Sunday at the bottom; 6 is Monday at the top
 	cell := g.bt.Cells[d][c]
@@ -412,7 +416,7 @@ func (r *Report) goalChart(i int, g GoalProgress) (Chart, *plot.Plot, error) {
 	p := newPlot(g.KPI.Name, "", unit)
 	p.X.Tick.Marker = r.timeTicks("2 Jan")
 	c := Chart{ID: fmt.Sprintf("chart-goal-%d", i+1), Title: "Goal: " + g.KPI.Name,
-		Caption: fmt.Sprintf("%s: %s, target %s by %s; status %s.", g.KPI.Name, g.Current, fmtNum(g.KPI.Target), g.KPI.Deadline.In(r.loc).Format("2 Jan 2006"), g.Status)}
+		Caption: fmt.Sprintf("%s: %s, target %s by %s; status %s.", g.KPI.Name, g.Current, fmtNum(g.KPI.Target), g.KPI.Deadline.In(r.location()).Format("2 Jan 2006"), g.Status)}
 	obs := plotter.XYs{{X: unix(g.KPI.Start), Y: g.KPI.Baseline}}
 	for _, o := range g.Observations {
 		obs = append(obs, plotter.XY{X: unix(o.At), Y: o.Value})

@@ -24,10 +24,7 @@ func (r *Report) WriteHTML(w io.Writer) error {
 	for _, c := range charts {
 		byID[c.ID] = c
 	}
-	loc := r.loc
-	if loc == nil {
-		loc = time.UTC
-	}
+	loc := r.location()
 	funcs := template.FuncMap{
 		// svg marks SVG rendered by gonum/plot as safe: the plotting
 		// library escapes every text it draws.
@@ -47,15 +44,10 @@ func (r *Report) WriteHTML(w io.Writer) error {
 		"basis":       basisName,
 		"num":         fmtNum,
 		"round":       func(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) },
-		"dur": func(s Span) string {
-			if !s.Valid {
-				return "n/a"
-			}
-			return fmtDur(s.Duration)
-		},
-		"hour":   func(h int) string { return fmt.Sprintf("%02d:00", h) },
-		"mul100": func(v float64) float64 { return v * 100 },
-		"day":    func(d time.Weekday) string { return d.String()[:3] },
+		"dur":         spanText,
+		"hour":        func(h int) string { return fmt.Sprintf("%02d:00", h) },
+		"mul100":      func(v float64) float64 { return v * 100 },
+		"day":         func(d time.Weekday) string { return d.String()[:3] },
 	}
 	t, err := template.New("report").Funcs(funcs).Parse(reportTemplate)
 	if err != nil {

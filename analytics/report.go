@@ -125,6 +125,18 @@ type Report struct {
 	loc *time.Location
 }
 
+// location is the report's time zone: the one it was built with, else the
+// one its Location names (a report decoded from JSON), else UTC.
+func (r *Report) location() *time.Location {
+	if r.loc != nil {
+		return r.loc
+	}
+	if loc, err := time.LoadLocation(r.Location); err == nil && r.Location != "" {
+		return loc
+	}
+	return time.UTC
+}
+
 // LoadSnapshots reads an account's post and follower snapshots measured in
 // [from, to) from a store.
 func LoadSnapshots(ctx context.Context, store SnapshotStore, platform providers.Platform, account string, from, to time.Time) ([]PostSnapshot, []FollowerSnapshot, error) {

@@ -147,6 +147,19 @@ func TestReportFormats(t *testing.T) {
 		t.Errorf("absent LinkedIn rate in JSON = %v (basis %q), want null", li["conversation_rate"], li["engagement_basis"])
 	}
 
+	// A report read back from JSON renders the same charts.
+	var back analytics.Report
+	if err := json.Unmarshal(js.Bytes(), &back); err != nil {
+		t.Fatalf("JSON report does not decode into a Report: %v", err)
+	}
+	var again bytes.Buffer
+	if err := back.WriteHTML(&again); err != nil {
+		t.Fatalf("WriteHTML of a decoded report: %v", err)
+	}
+	if figs := analyticstest.CheckHTMLReport(t, again.Bytes()); len(figs) != 6 {
+		t.Errorf("decoded report has %d charts, want 6: %v", len(figs), figs)
+	}
+
 	var cs bytes.Buffer
 	if err := r.WriteCSV(&cs); err != nil {
 		t.Fatal(err)

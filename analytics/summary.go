@@ -35,16 +35,31 @@ func fmtNum(v float64) string {
 	return strconv.FormatFloat(math.Round(v*100)/100, 'f', -1, 64)
 }
 
+// fmtDur writes a duration for people: "2.5 days", "1 hour", "36 minutes".
 func fmtDur(d time.Duration) string {
+	unit := func(v float64, one, many string) string {
+		if v == 1 {
+			return "1 " + one
+		}
+		return fmtNum(v) + " " + many
+	}
 	switch {
 	case d >= 48*time.Hour:
-		return fmtNum(math.Round(d.Hours()/24*10)/10) + " days"
+		return unit(math.Round(d.Hours()/24*10)/10, "day", "days")
 	case d >= time.Hour:
-		return fmtNum(math.Round(d.Hours()*10)/10) + " hours"
+		return unit(math.Round(d.Hours()*10)/10, "hour", "hours")
 	case d >= time.Minute:
-		return fmtNum(math.Round(d.Minutes())) + " minutes"
+		return unit(math.Round(d.Minutes()), "minute", "minutes")
 	}
-	return fmtNum(math.Round(d.Seconds())) + " seconds"
+	return unit(math.Round(d.Seconds()), "second", "seconds")
+}
+
+// spanText is fmtDur for a Span, "n/a" when absent.
+func spanText(s Span) string {
+	if !s.Valid {
+		return "n/a"
+	}
+	return fmtDur(s.Duration)
 }
 
 // compare adds a finding when a metric moved by at least changeThreshold
@@ -147,7 +162,7 @@ func summarise(r *Report, cadenceTarget float64) []Finding {
 				proj = fmtNum(round2(g.Projected.Value))
 			}
 			out = append(out, Finding{Kind: NeedsAttention, Metric: "goal", Subject: g.KPI.Name,
-				Text: fmt.Sprintf("%s: %s, at %s against a target of %s by %s (projected %s).", g.KPI.Name, g.Status, fmtNum(round2(g.Current.Value)), fmtNum(g.KPI.Target), g.KPI.Deadline.In(r.loc).Format("2 Jan 2006"), proj)})
+				Text: fmt.Sprintf("%s: %s, at %s against a target of %s by %s (projected %s).", g.KPI.Name, g.Status, fmtNum(round2(g.Current.Value)), fmtNum(g.KPI.Target), g.KPI.Deadline.In(r.location()).Format("2 Jan 2006"), proj)})
 		}
 	}
 	return out

@@ -45,11 +45,18 @@ func outsider(i int) string { return fmt.Sprintf("out%02d", i) }
 // Unwrap.
 type noReach struct{ c *memory.Client }
 
+// Platform returns the network's platform name.
 func (p noReach) Platform() providers.Platform { return p.c.Platform() }
+
+// Self returns the shop's account.
 func (p noReach) Self(ctx context.Context) (providers.Account, error) {
 	return p.c.Self(ctx)
 }
+
+// Unwrap returns the client, so the capability helpers find the rest.
 func (p noReach) Unwrap() providers.Provider { return p.c }
+
+// Metrics returns the client's metrics without reach or impressions.
 func (p noReach) Metrics(ctx context.Context, refs []providers.Ref) ([]providers.Metrics, error) {
 	ms, err := p.c.Metrics(ctx, refs)
 	for i := range ms {
