@@ -722,11 +722,7 @@ func (b *customerBuilder) finish(rec Record) Record {
 		is.Rejected = true
 		return b.im.rejectRecord(rec, is)
 	}
-	nameToks := 0
-	if c.Name != "" {
-		nameToks = len(NameTokens(c.Name))
-	}
-	if len(c.Emails)+len(c.Phones)+len(c.Handles)+len(c.Hashes) == 0 && nameToks < 2 {
+	if len(c.Emails)+len(c.Phones)+len(c.Handles)+len(c.Hashes) == 0 && len(NameTokens(c.Name)) < 2 {
 		is := Issue{Line: rec.Line, Reason: "no email, phone, handle or full name", Rejected: true}
 		if b.firstBadID.Reason != "" {
 			is = b.firstBadID

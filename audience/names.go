@@ -7,8 +7,6 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/cases"
-	"golang.org/x/text/runes"
-	"golang.org/x/text/transform"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -131,12 +129,9 @@ func isApostrophe(r rune) bool {
 }
 
 func unicodeTokens(dst []string, s string) []string {
-	folded := cases.Fold().String(s)
-	t := transform.Chain(norm.NFKD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
-	plain, _, err := transform.String(t, folded)
-	if err != nil {
-		plain = folded
-	}
+	// Fold case, then decompose: the combining marks (accents) are
+	// dropped below.
+	plain := norm.NFKD.String(cases.Fold().String(s))
 	var b strings.Builder
 	flush := func() {
 		if b.Len() > 0 {
@@ -147,13 +142,15 @@ func unicodeTokens(dst []string, s string) []string {
 	rs := []rune(plain)
 	for i, r := range rs {
 		switch {
+		case unicode.Is(unicode.Mn, r):
+			// an accent: dropped
 		case unicode.IsLetter(r):
 			if rep, ok := spelledOut[r]; ok {
 				b.WriteString(rep)
 			} else {
 				b.WriteRune(unicode.ToLower(r))
 			}
-		case isApostrophe(r) && b.Len() > 0 && i+1 < len(rs) && unicode.IsLetter(rs[i+1]):
+		case isApostrophe(r) && b.Len() > 0 && i+1 < len(rs) && unicode.IsLetter(rs[i+1]) && !unicode.Is(unicode.Mn, rs[i+1]):
 			// joined: O'Brien
 		default:
 			flush()
