@@ -21,7 +21,13 @@ func newApprovals(t *testing.T, opts ...Option) (*Approvals, *MemoryStore) {
 	t.Helper()
 	s := NewMemoryStore()
 	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-	clock := func() time.Time { now = now.Add(time.Minute); return now }
+	var mu sync.Mutex
+	clock := func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		now = now.Add(time.Minute)
+		return now
+	}
 	a, err := NewApprovals(s, team, append([]Option{WithClock(clock)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
