@@ -3,6 +3,7 @@ package analytics
 import (
 	"fmt"
 	"math"
+	"slices"
 )
 
 // LogHistogram estimates quantiles of a stream of non-negative values in
@@ -20,6 +21,10 @@ import (
 // and every estimate is clamped to them.
 // Memory is ⌈ln(Max/Min)/ln γ⌉+1 counters, γ = (1+RelErr)/(1−RelErr):
 // about 1,200 counters (10 KB) for 1 ms to a year at 1%.
+//
+// Small inputs are exact: the first ExactLimit values are also kept as
+// they are, and while Count() <= ExactLimit, Quantile returns the exact
+// Percentile of them.
 type LogHistogram struct {
 	min, max, relErr float64
 	logGamma, gamma  float64
@@ -29,7 +34,12 @@ type LogHistogram struct {
 	sum              float64
 	lo, hi           float64
 	under, over      uint64
+	exact            [ExactLimit]float64
 }
+
+// ExactLimit is the number of values up to which a LogHistogram's
+// quantiles are exact.
+const ExactLimit = 128
 
 // NewLogHistogram returns a histogram for values in [min, max] with the
 // given relative error (0 < relErr < 1).
@@ -59,6 +69,9 @@ func (h *LogHistogram) Add(v float64) {
 	}
 	if h.n == 0 || v > h.hi {
 		h.hi = v
+	}
+	if h.n < ExactLimit {
+		h.exact[h.n] = v
 	}
 	h.n++
 	h.sum += v
@@ -98,6 +111,12 @@ func (h *LogHistogram) Quantile(q float64) float64 {
 		return math.NaN()
 	}
 	q = min(max(q, 0), 1)
+	if h.n <= ExactLimit {
+		vals := h.exact // a copy: Quantile does not modify h
+		sorted := vals[:h.n]
+		slices.Sort(sorted)
+		return Percentile(sorted, q)
+	}
 	rank := uint64(math.Floor(q * float64(h.n-1)))
 	switch {
 	case rank == h.n-1:
@@ -132,6 +151,9 @@ func (h *LogHistogram) Merge(o *LogHistogram) error {
 	}
 	if o.n == 0 {
 		return nil
+	}
+	if h.n+o.n <= ExactLimit {
+		copy(h.exact[h.n:], o.exact[:o.n])
 	}
 	if h.n == 0 || o.lo < h.lo {
 		h.lo = o.lo

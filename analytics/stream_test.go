@@ -15,6 +15,14 @@ import (
 )
 
 func TestLogHistogramErrorBound(t *testing.T) {
+	// Up to ExactLimit values, quantiles are exact.
+	small := mustHist(t)
+	for _, v := range []float64{40, 10, 30, 20} {
+		small.Add(v)
+	}
+	wantFloat(t, "exact median of a small input", small.Quantile(0.5), 25)
+	wantFloat(t, "exact p90 of a small input", small.Quantile(0.9), 37)
+
 	h, err := analytics.NewLogHistogram(1, 1e6, 0.01)
 	if err != nil {
 		t.Fatal(err)
@@ -39,11 +47,20 @@ func TestLogHistogramErrorBound(t *testing.T) {
 	}
 	// Zeros are exact; out-of-range values are clamped and counted.
 	z, _ := analytics.NewLogHistogram(1, 100, 0.01)
-	for _, v := range []float64{0, 0, 0, 5, 1000, 0.5} {
-		z.Add(v)
+	for range 100 {
+		z.Add(0)
 	}
+	for range 50 {
+		z.Add(5)
+	}
+	z.Add(1000) // above Max
+	z.Add(0.5)  // below Min
+	// 152 values: past ExactLimit, so the buckets answer.
 	if z.Quantile(0.5) != 0 || z.Overflow() != 1 || z.Underflow() != 1 || z.Quantile(1) != 1000 {
 		t.Errorf("median %v overflow %d underflow %d max %v", z.Quantile(0.5), z.Overflow(), z.Underflow(), z.Quantile(1))
+	}
+	if got := z.Quantile(0.9); math.Abs(got-5) > 0.05 {
+		t.Errorf("p90 = %v, want 5 within 1%%", got)
 	}
 	if !math.IsNaN(analytics.Percentile(nil, 0.5)) || !math.IsNaN(mustHist(t).Quantile(0.5)) {
 		t.Error("quantile of nothing is not NaN")
