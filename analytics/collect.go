@@ -105,7 +105,8 @@ func (c *Collector) CollectFollowers(ctx context.Context, p providers.Provider) 
 	return s, nil
 }
 
-// CollectPosts reads the metrics of posts (the account's own posts) through
+// CollectPosts reads the metrics of posts (the account's own posts, each
+// with its Author.ID; the store rejects a snapshot without one) through
 // the provider's MetricsReader in batches and appends one snapshot per post
 // the platform still has. A snapshot is stamped with the MeasuredAt the
 // platform gave, or the collector's clock when it gave none. It returns the

@@ -15,13 +15,16 @@ type TimeOfDay struct {
 
 // ParseTimeOfDay parses "HH:MM" (24-hour clock; "24:00" is the end of the day).
 func ParseTimeOfDay(s string) (TimeOfDay, error) {
-	var t TimeOfDay
+	bad := invalid("time of day", fmt.Sprintf("%q is not HH:MM", s))
 	if len(s) != 5 || s[2] != ':' {
-		return t, invalid("time of day", fmt.Sprintf("%q is not HH:MM", s))
+		return TimeOfDay{}, bad
 	}
-	if _, err := fmt.Sscanf(s, "%02d:%02d", &t.Hour, &t.Minute); err != nil {
-		return t, invalid("time of day", fmt.Sprintf("%q is not HH:MM", s))
+	for _, i := range []int{0, 1, 3, 4} {
+		if s[i] < '0' || s[i] > '9' {
+			return TimeOfDay{}, bad
+		}
 	}
+	t := TimeOfDay{Hour: int(s[0]-'0')*10 + int(s[1]-'0'), Minute: int(s[3]-'0')*10 + int(s[4]-'0')}
 	if err := t.validate(); err != nil {
 		return TimeOfDay{}, err
 	}

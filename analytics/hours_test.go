@@ -121,7 +121,7 @@ func TestBusinessHoursValidate(t *testing.T) {
 			t.Errorf("case %d: Validate = %v, want ErrInvalidInput", i, err)
 		}
 	}
-	for _, s := range []string{"9:00", "25:00", "12:60", "ab:cd", ""} {
+	for _, s := range []string{"9:00", "25:00", "12:60", "ab:cd", "", "+1:00", "09-00"} {
 		if _, err := analytics.ParseTimeOfDay(s); err == nil {
 			t.Errorf("ParseTimeOfDay(%q) succeeded, want an error", s)
 		}
