@@ -202,3 +202,50 @@ func TestReportFormats(t *testing.T) {
 		t.Error("HTML report never says n/a although LinkedIn rates are absent")
 	}
 }
+
+// TestEmptyReport: a period with no activity at all still renders every
+// section and chart, with n/a where nothing can be computed.
+func TestEmptyReport(t *testing.T) {
+	p := analytics.Period{From: t0, To: t0.AddDate(0, 0, 7)}
+	r, err := analytics.BuildReport(analytics.ReportInput{Period: p, CadenceTarget: 2,
+		Accounts: []analytics.AccountInput{{Platform: providers.Bluesky, Account: "did:plc:x"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := r.Accounts[0]
+	wantAbsent(t, "conversation", a.Rates.Conversation)
+	wantAbsent(t, "active followers", a.Active.Value)
+	wantRate(t, "posts per week", a.Consistency.PostsPerWeek, 0)
+	wantAbsent(t, "response rate", r.Responsiveness.Rate.Value)
+	var h bytes.Buffer
+	if err := r.WriteHTML(&h); err != nil {
+		t.Fatal(err)
+	}
+	figs := analyticstest.CheckHTMLReport(t, h.Bytes())
+	for _, id := range []string{"chart-followers", "chart-rates", "chart-response", "chart-cadence"} {
+		if !figs[id] {
+			t.Errorf("empty report lacks chart %q", id)
+		}
+	}
+	for _, want := range []string{"No follower counts were collected", "No messages were received", "No posts in this period", "No goals were given"} {
+		if !strings.Contains(h.String(), want) {
+			t.Errorf("empty report does not say %q", want)
+		}
+	}
+	if len(r.Improvements()) != 0 {
+		t.Errorf("improvements in an empty period: %+v", r.Improvements())
+	}
+	// No accounts at all.
+	r, err = analytics.BuildReport(analytics.ReportInput{Period: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Reset()
+	if err := r.WriteHTML(&h); err != nil {
+		t.Fatal(err)
+	}
+	analyticstest.CheckHTMLReport(t, h.Bytes())
+	if _, err := analytics.BuildReport(analytics.ReportInput{Period: p, Accounts: []analytics.AccountInput{{Platform: providers.X}}}); err == nil {
+		t.Error("an account without an id was accepted")
+	}
+}
