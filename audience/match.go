@@ -145,6 +145,13 @@ type probe struct {
 	loc      []string // folded location tokens
 	bio      []string // folded bio tokens (lazily)
 	bioReady bool
+	// explain makes scoring write the evidence details (only done for the
+	// candidates that are kept, as formatting costs more than scoring).
+	explain bool
+	// location facts, computed once
+	locReady            bool
+	locCity, locCountry string
+	locWords            []string
 }
 
 // cand is a scored candidate customer.
@@ -154,6 +161,9 @@ type cand struct {
 	exact bool
 	sure  bool // email, phone or listed handle
 	ev    []Evidence
+	// the score and evidence count before fuzzy scoring
+	base   float64
+	baseEv int
 }
 
 // Match returns the best match of one account among the customers, if its
@@ -298,6 +308,7 @@ func (m *Matcher) best(a *providers.Account) (cand, bool) {
 			}
 		}
 		for i := range cands {
+			cands[i].base, cands[i].baseEv = cands[i].score, len(cands[i].ev)
 			if !cands[i].sure || len(cands) > 1 {
 				m.scoreFuzzy(&p, &cands[i])
 			}
@@ -328,6 +339,19 @@ func (m *Matcher) best(a *providers.Account) (cand, bool) {
 	}
 	if !best.sure && logistic(best.score) < m.cfg.threshold {
 		return cand{}, false
+	}
+	if m.cfg.fuzzy && len(best.ev) > best.baseEv {
+		// Score the kept candidate again, writing the details.
+		amb := best.ev[len(best.ev)-1]
+		ambiguous := amb.Kind == EvidenceAmbiguous
+		best.ev = slices.Clone(best.ev[:best.baseEv])
+		best.score = best.base
+		p.explain = true
+		m.scoreFuzzy(&p, &best)
+		if ambiguous {
+			best.score += amb.Weight
+			best.ev = append(best.ev, amb)
+		}
 	}
 	return best, true
 }
@@ -517,21 +541,47 @@ func (m *Matcher) scoreFuzzy(p *probe, c *cand) {
 	if nameW != 0 {
 		addEv(EvidenceName, nameW, detail)
 	}
+	if nameW <= 0 && c.baseEv == 0 && !m.sameLocal(p, f) {
+		// Neither the name, an exact key nor a user name points to this
+		// customer: what is left cannot reach a match.
+		return
+	}
 	// Location.
 	if len(p.loc) > 0 && (len(f.city) > 0 || f.country != "") {
+		if !p.locReady {
+			p.locReady = true
+			p.locCity = m.knownCityIn(p.loc)
+			p.locCountry = countryIn(p.loc)
+			p.locWords = strings.FieldsFunc(p.acct.Location, func(r rune) bool { return r == ' ' || r == ',' || r == '/' || r == '.' })
+		}
+		loc := p.acct.Location
+		detail = ""
 		switch {
 		case len(f.city) > 0 && containsSeq(p.loc, f.city):
-			addEv(EvidenceCity, weightCity, fmt.Sprintf("location %q names the customer's city", p.acct.Location))
-		case f.country != "" && mentionsCountry(p.acct.Location, p.loc, f.country) && m.knownCityIn(p.loc) == "":
-			addEv(EvidenceCountry, weightCountry, fmt.Sprintf("location %q names the customer's country", p.acct.Location))
-		default:
-			if city := m.knownCityIn(p.loc); city != "" {
-				addEv(EvidenceLocation, weightOtherCity, fmt.Sprintf("location %q names another city than the customer's %s", p.acct.Location, cust.City))
-			} else if other := countryIn(p.loc); other != "" && other != f.country && f.country != "" {
-				addEv(EvidenceLocation, weightWrongLoc, fmt.Sprintf("location %q is in another country than the customer's", p.acct.Location))
-			} else if len(f.city) > 0 {
-				addEv(EvidenceLocation, weightNoCity, fmt.Sprintf("location %q does not name the customer's city %s", p.acct.Location, cust.City))
+			if p.explain {
+				detail = fmt.Sprintf("location %q names the customer's city", loc)
 			}
+			addEv(EvidenceCity, weightCity, detail)
+		case f.country != "" && p.locCity == "" && mentionsCountry(p.locWords, p.loc, f.country):
+			if p.explain {
+				detail = fmt.Sprintf("location %q names the customer's country", loc)
+			}
+			addEv(EvidenceCountry, weightCountry, detail)
+		case p.locCity != "":
+			if p.explain {
+				detail = fmt.Sprintf("location %q names another city than the customer's %s", loc, cust.City)
+			}
+			addEv(EvidenceLocation, weightOtherCity, detail)
+		case p.locCountry != "" && p.locCountry != f.country && f.country != "":
+			if p.explain {
+				detail = fmt.Sprintf("location %q is in another country than the customer's", loc)
+			}
+			addEv(EvidenceLocation, weightWrongLoc, detail)
+		case len(f.city) > 0:
+			if p.explain {
+				detail = fmt.Sprintf("location %q does not name the customer's city %s", loc, cust.City)
+			}
+			addEv(EvidenceLocation, weightNoCity, detail)
 		}
 	}
 	// Bio and display name.
@@ -541,13 +591,13 @@ func (m *Matcher) scoreFuzzy(p *probe, c *cand) {
 			p.bioReady = true
 		}
 		if len(f.company) > 0 && containsSeq(p.bio, f.company) {
-			addEv(EvidenceCompany, weightCompany, "profile mentions the customer's company "+cust.Company)
+			addEv(EvidenceCompany, weightCompany, p.sprintf("profile mentions the customer's company %s", cust.Company))
 		}
 		kw := 0
 		for _, t := range f.tags {
 			if kw < 2 && slices.Contains(p.bio, t) {
 				kw++
-				addEv(EvidenceKeyword, weightKeyword, "bio mentions "+t)
+				addEv(EvidenceKeyword, weightKeyword, p.sprintf("bio mentions %s", t))
 			}
 		}
 	}
@@ -598,9 +648,9 @@ func (m *Matcher) scoreFuzzy(p *probe, c *cand) {
 					w = 0
 				}
 				if lh.platform == "email" {
-					detail = verb + " the customer's email address"
+					detail = p.sprintf("%s the customer's email address", verb)
 				} else {
-					detail = fmt.Sprintf("%s the customer's %s @%s", verb, lh.platform, lh.handle)
+					detail = p.sprintf("%s the customer's %s @%s", verb, lh.platform, lh.handle)
 				}
 			}
 		}
@@ -614,6 +664,25 @@ func (m *Matcher) scoreFuzzy(p *probe, c *cand) {
 			}
 		}
 	}
+}
+
+// sprintf formats an evidence detail when the probe is being explained.
+func (p *probe) sprintf(format string, args ...any) string {
+	if !p.explain {
+		return ""
+	}
+	return fmt.Sprintf(format, args...)
+}
+
+// sameLocal reports whether the account's user name equals one of the
+// customer's.
+func (m *Matcher) sameLocal(p *probe, f *features) bool {
+	for _, lh := range f.locals {
+		if lh.local == p.local {
+			return true
+		}
+	}
+	return false
 }
 
 // nameEvidence compares customer name tokens with the account's.
@@ -668,7 +737,7 @@ func (m *Matcher) nameEvidence(ct []string, custName string, p *probe) (float64,
 	switch {
 	case matched == 0:
 		if n >= 2 && k >= 2 {
-			return -2, fmt.Sprintf("name %q differs from %q", shown, custName)
+			return -2, p.sprintf("name %q differs from %q", shown, custName)
 		}
 		return 0, ""
 	case matched >= 2 && matched == shorter:
@@ -697,18 +766,18 @@ func (m *Matcher) nameEvidence(ct []string, custName string, p *probe) (float64,
 			w -= 1.5
 			how += " (read from the handle)"
 		}
-		return w, fmt.Sprintf("%s: %q ≈ %q", how, shown, custName)
+		return w, p.sprintf("%s: %q ≈ %q", how, shown, custName)
 	case matched >= 2:
-		return 2.0, fmt.Sprintf("names share %d parts: %q and %q", matched, shown, custName)
+		return 2.0, p.sprintf("names share %d parts: %q and %q", matched, shown, custName)
 	default:
 		if shorter == 1 {
 			w := 1.0
 			if exactN == 1 {
 				w = 1.5
 			}
-			return w, fmt.Sprintf("single name %q appears in %q", shown, custName)
+			return w, p.sprintf("single name %q appears in %q", shown, custName)
 		}
-		return -1, fmt.Sprintf("only one part of %q matches %q", shown, custName)
+		return -1, p.sprintf("only one part of %q matches %q", shown, custName)
 	}
 }
 
@@ -799,11 +868,11 @@ func containsSeq(hay, needle []string) bool {
 // mentionsCountry reports whether a location names the country with ISO
 // code: its English name, or the code (or a common abbreviation) written
 // as a separate upper-case word.
-func mentionsCountry(raw string, loc []string, code string) bool {
+func mentionsCountry(words []string, loc []string, code string) bool {
 	if name := countryName(code); name != "" && containsSeq(loc, strings.Fields(name)) {
 		return true
 	}
-	for _, w := range strings.FieldsFunc(raw, func(r rune) bool { return r == ' ' || r == ',' || r == '/' || r == '.' }) {
+	for _, w := range words {
 		if w == code || countries().byName[strings.ToLower(w)] == code && strings.ToUpper(w) == w && len(w) <= 3 {
 			return true
 		}
