@@ -117,9 +117,8 @@ func (r Report) ByRule(id string) []Finding {
 type Rule interface {
 	// ID names the rule in findings ("cadence-gap").
 	ID() string
-	// Check returns the rule's findings (Rule and Severity may be left
-	// empty/zero: the linter fills the ID and the rule's configured
-	// severity is applied by Severity overrides only).
+	// Check returns the rule's findings. The linter sets each finding's
+	// Rule to ID() and applies LintConfig.Severity overrides.
 	Check(s *Subject) []Finding
 }
 
@@ -133,7 +132,10 @@ type funcRule struct {
 	check func(s *Subject) []Finding
 }
 
-func (r funcRule) ID() string                 { return r.id }
+// ID implements Rule.
+func (r funcRule) ID() string { return r.id }
+
+// Check implements Rule.
 func (r funcRule) Check(s *Subject) []Finding { return r.check(s) }
 
 // Registry is an ordered set of rules with unique IDs. Build one per use
