@@ -356,6 +356,9 @@ func (im *Importer) parallel(ctx context.Context, src rowSource, cols []column, 
 			return
 		}
 	}
+	if err := ctx.Err(); err != nil {
+		yield(Record{}, err)
+	}
 }
 
 func skipBOM(br *bufio.Reader) {

@@ -3,7 +3,9 @@ package audience
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"slices"
 )
 
@@ -32,12 +34,12 @@ func (im *Importer) jsonValues(line []byte) ([]fieldValue, []string, error) {
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
-			return nil, nil, fmt.Errorf("invalid JSON: %v", err)
+			return nil, nil, jsonError(err)
 		}
 		key, _ := tok.(string)
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
-			return nil, nil, fmt.Errorf("invalid JSON after key %q: %v", key, err)
+			return nil, nil, fmt.Errorf("%v after key %q", jsonError(err), key)
 		}
 		hk := headerKey(key)
 		field, ok := lookupColumn(im.cfg.columns, hk)
@@ -82,12 +84,20 @@ func (im *Importer) jsonValues(line []byte) ([]fieldValue, []string, error) {
 		}
 	}
 	if _, err := dec.Token(); err != nil {
-		return nil, nil, fmt.Errorf("invalid JSON: %v", err)
+		return nil, nil, jsonError(err)
 	}
 	if dec.More() {
 		return nil, nil, fmt.Errorf("invalid JSON: data after the object")
 	}
 	return out, ignored, nil
+}
+
+// jsonError words a decoding error.
+func jsonError(err error) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return errors.New("invalid JSON: the object is not closed")
+	}
+	return fmt.Errorf("invalid JSON: %v", err)
 }
 
 // scalarTexts returns the text of a scalar, or of each scalar in an array;
