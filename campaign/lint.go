@@ -197,6 +197,9 @@ type LintConfig struct {
 	// DupThreshold is the similarity at which two posts are
 	// near-duplicates; default DefaultDupThreshold.
 	DupThreshold float64 `json:"dup_threshold,omitempty"`
+	// CrossPosting accepts the same copy on different platforms (it is
+	// still a near-duplicate on one platform).
+	CrossPosting bool `json:"cross_posting,omitempty"`
 	// Limits override DefaultLimits per platform (a Mastodon instance's
 	// own limit, read with providers.GetLimits).
 	Limits map[providers.Platform]providers.Limits `json:"limits,omitempty"`

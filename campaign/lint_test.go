@@ -248,6 +248,15 @@ func TestRuleNearDuplicate(t *testing.T) {
 	if len(r.Findings) != 0 {
 		t.Errorf("threshold 0.95 still reports: %v", r.Findings)
 	}
+	// b08 repeats a Mastodon post on Bluesky: cross-posting, when allowed.
+	if r := lint(t, p, nil, WithLintConfig(LintConfig{CrossPosting: true})); len(r.Findings) != 0 {
+		t.Errorf("cross-posting allowed, still reported: %v", r.Findings)
+	}
+	p = cleanPlan()
+	setItem(p, "m09", func(it *Item) {
+		it.Draft.Text = "Storing rye: wrap it in linen, never in the fridge. It keeps its crumb soft for 4 days!"
+	})
+	expect(t, lint(t, p, nil, WithLintConfig(LintConfig{CrossPosting: true})), RuleNearDuplicate, Warning, "m09")
 }
 
 func TestRuleCannedCopy(t *testing.T) {

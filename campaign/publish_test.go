@@ -577,3 +577,78 @@ func TestRunLoop(t *testing.T) {
 	}
 	e.assertExactlyOnce(20)
 }
+
+func TestPublishReadBackFails(t *testing.T) {
+	e := newEnv(t)
+	e.schedule()
+	n := e.nets[providers.Mastodon]
+	n.Inject(memory.Fault{Op: providers.CapPublish, Kind: memory.FaultLoseResponse})
+	n.Inject(memory.Fault{Op: providers.CapPosts, Kind: memory.FaultUnavailable, Times: 2})
+	ctx := context.Background()
+	e.clock.Set(time.Date(2026, 3, 2, 14, 0, 0, 0, time.UTC))
+	id := OutboxID(e.plan.ID, "m01")
+	en, err := e.pub.PublishOne(ctx, id)
+	if !errors.Is(err, providers.ErrUnknownOutcome) || en.State != OutboxUnknown {
+		t.Fatalf("lost response: %+v, %v", en, err)
+	}
+	// The read-back fails twice: the entry stays unknown and nothing is
+	// published blindly.
+	for range 2 {
+		e.clock.Set(en.NextAttemptAt)
+		en, err = e.pub.PublishOne(ctx, id)
+		if !errors.Is(err, providers.ErrUnavailable) || en.State != OutboxUnknown {
+			t.Fatalf("failed read-back: %+v, %v", en, err)
+		}
+		if c := n.CountByText(en.Draft.Body()); c != 1 {
+			t.Fatalf("%d posts after a failed read-back", c)
+		}
+	}
+	e.clock.Set(en.NextAttemptAt)
+	en, err = e.pub.PublishOne(ctx, id)
+	if err != nil || en.State != OutboxPublished || en.Attempts != 4 {
+		t.Fatalf("read-back: %+v, %v", en, err)
+	}
+	e.run(time.Hour, calendarEnd)
+	e.assertExactlyOnce(20)
+}
+
+// hang is a provider whose Publish never answers: the call ends when its
+// context does, and the platform may or may not have received it.
+type hang struct {
+	providers.Provider
+	entered chan struct{}
+}
+
+func (h hang) Unwrap() providers.Provider { return h.Provider }
+
+func (h hang) Publish(ctx context.Context, d providers.Draft) (providers.Post, error) {
+	close(h.entered)
+	<-ctx.Done()
+	return providers.Post{}, ctx.Err()
+}
+
+func TestPublishCutShortIsUnknown(t *testing.T) {
+	e := newEnv(t)
+	e.schedule()
+	real := e.clients[providers.Bluesky]
+	h := hang{real, make(chan struct{})}
+	e.clients[providers.Bluesky] = h
+	e.clock.Set(time.Date(2026, 3, 2, 16, 0, 0, 0, time.UTC))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	var en OutboxEntry
+	var err error
+	go func() {
+		defer close(done)
+		en, err = e.pub.PublishOne(ctx, OutboxID(e.plan.ID, "b01"))
+	}()
+	<-h.entered
+	cancel()
+	<-done
+	if !errors.Is(err, providers.ErrUnknownOutcome) || en.State != OutboxUnknown {
+		t.Fatalf("cut short: %+v, %v", en, err)
+	}
+	e.clients[providers.Bluesky] = real
+	e.run(time.Hour, calendarEnd)
+	e.assertExactlyOnce(20)
+}

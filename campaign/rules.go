@@ -429,18 +429,30 @@ func checkReviewStaffing(s *Subject) []Finding {
 
 func checkNearDuplicate(s *Subject) []Finding {
 	var out []Finding
-	main := NewDupIndex(s.Config.DupThreshold)
-	branch := map[string]*DupIndex{}
+	indexes := map[string]*DupIndex{}
+	index := func(key string) *DupIndex {
+		x := indexes[key]
+		if x == nil {
+			x = NewDupIndex(s.Config.DupThreshold)
+			indexes[key] = x
+		}
+		return x
+	}
+	var shared *DupIndex // any index: they share their hashing
 	when := map[string]time.Time{}
 	for i, it := range s.Items {
-		d := s.dupDoc(main, i)
+		scope := ""
+		if s.Config.CrossPosting {
+			scope = string(it.Platform)
+		}
+		main := index(scope + "\x00")
+		if shared == nil {
+			shared = main
+		}
+		d := s.dupDoc(shared, i)
 		m, ok := main.Nearest(d)
 		if it.Branch != "" {
-			bx := branch[it.Branch]
-			if bx == nil {
-				bx = NewDupIndex(s.Config.DupThreshold)
-				branch[it.Branch] = bx
-			}
+			bx := index(scope + "\x00" + it.Branch)
 			if bm, bok := bx.Nearest(d); bok && (!ok || bm.Similarity > m.Similarity) {
 				m, ok = bm, true
 			}
