@@ -348,25 +348,26 @@ func (p *Publisher) finish(ctx context.Context, e OutboxEntry, post providers.Po
 		if viaReadBack {
 			e.LastError = "found by read-back after: " + e.LastError
 		}
+	case !providers.IsRetryable(callErr):
+		e.State, e.LastError = OutboxFailed, callErr.Error()
 	case e.Attempts >= p.cfg.maxAttempts:
 		e.State = OutboxFailed
 		e.LastError = fmt.Sprintf("gave up after %d attempts: %v", e.Attempts, callErr)
 		if errors.Is(callErr, providers.ErrUnknownOutcome) {
 			e.LastError += " (the last outcome is unknown: check the account before posting it again)"
 		}
-	case errors.Is(callErr, providers.ErrUnknownOutcome):
-		e.State, e.LastError, e.NextAttemptAt = OutboxUnknown, callErr.Error(), now.Add(p.backoff(e.Attempts))
-	case providers.IsRetryable(callErr):
+	default: // retryable: unknown outcome, rate limited or unavailable
 		e.State, e.LastError = OutboxPending, callErr.Error()
+		if errors.Is(callErr, providers.ErrUnknownOutcome) {
+			e.State = OutboxUnknown
+		}
 		e.NextAttemptAt = now.Add(p.backoff(e.Attempts))
 		var rl *providers.RateLimitError
 		if errors.As(callErr, &rl) {
 			if at := rl.RetryAt(now, p.backoff(e.Attempts)); at.After(e.NextAttemptAt) {
-				e.NextAttemptAt = at
+				e.NextAttemptAt = at // wait for the limit's reset
 			}
 		}
-	default:
-		e.State, e.LastError = OutboxFailed, callErr.Error()
 	}
 	if callErr != nil {
 		retErr = fmt.Errorf("publish %s (attempt %d): %w", e.ID, e.Attempts, callErr)
