@@ -1,6 +1,8 @@
 package campaign
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 	"regexp"
@@ -462,3 +464,21 @@ var genericTLDs = func() map[string]struct{} {
 	}
 	return m
 }()
+
+// ProviderLimits reads the publishing limits each provider reports
+// (providers.GetLimits: a Mastodon instance says its own character limit),
+// for LintConfig.Limits. Providers without the capability are skipped.
+func ProviderLimits(ctx context.Context, ps ...providers.Provider) (map[providers.Platform]providers.Limits, error) {
+	out := map[providers.Platform]providers.Limits{}
+	for _, p := range ps {
+		l, err := providers.GetLimits(ctx, p)
+		if errors.Is(err, providers.ErrUnsupported) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("limits of %s: %w", p.Platform(), err)
+		}
+		out[p.Platform()] = l
+	}
+	return out, nil
+}

@@ -1,10 +1,12 @@
 package campaign
 
 import (
+	"context"
 	"strings"
 	"testing"
 
 	"github.com/rapportkit/rapport/providers"
+	"github.com/rapportkit/rapport/providers/memory"
 )
 
 func TestXWeightedLength(t *testing.T) {
@@ -152,5 +154,28 @@ func TestOtherPlatformLimits(t *testing.T) {
 	}
 	if l := Measure(providers.Memory, strings.Repeat("a", 100000)); l.Over() {
 		t.Errorf("a platform without limits reported over: %v", l)
+	}
+}
+
+func TestProviderLimits(t *testing.T) {
+	n, err := memory.NewNetwork(memory.WithPlatform(providers.Mastodon), memory.WithLimits(providers.Limits{MaxChars: 1000, URLLength: 23}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.CreateAccount(providers.Account{Handle: "shop"}); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := n.Client("shop")
+	lim, err := ProviderLimits(context.Background(), c)
+	if err != nil || lim[providers.Mastodon].MaxChars != 1000 {
+		t.Fatalf("ProviderLimits = %+v, %v", lim, err)
+	}
+	p := cleanPlan()
+	setItem(p, "m05", func(it *Item) { it.Draft.Text = strings.Repeat("rye ", 150) })
+	if r := lint(t, p, nil); len(r.ByRule(RuleOverLimit)) != 1 {
+		t.Fatalf("600 characters on a 500 default: %v", r.Findings)
+	}
+	if r := lint(t, p, nil, WithLintConfig(LintConfig{Limits: lim})); len(r.ByRule(RuleOverLimit)) != 0 {
+		t.Fatalf("600 characters on a 1000-character instance: %v", r.ByRule(RuleOverLimit))
 	}
 }
