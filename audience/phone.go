@@ -46,10 +46,10 @@ type PhoneNormalizer struct {
 // enough ("0" or "1" trunk prefix, or none) for the direct conversion.
 var fastPhoneRegions = map[string]bool{
 	"US": true, "CA": true, "GB": true, "IE": true, "DE": true, "FR": true,
-	"ES": true, "PT": true, "NL": true, "BE": true, "LU": true, "CH": true,
-	"AT": true, "DK": true, "SE": true, "NO": true, "FI": true, "PL": true,
-	"CZ": true, "IT": true, "AU": true, "NZ": true, "JP": true, "ZA": true,
-	"IN": true, "SG": true, "GR": true,
+	"ES": true, "PT": true, "NL": true, "BE": true, "CH": true,
+	"AT": true, "DK": true, "SE": true, "NO": true, "PL": true,
+	"CZ": true, "IT": true, "JP": true, "ZA": true,
+	"IN": true, "GR": true,
 }
 
 // fastCallingCodes are the calling codes of fastPhoneRegions' main regions.
@@ -181,9 +181,12 @@ func (p *PhoneNormalizer) fastPath(s string) (string, bool) {
 		}
 	}
 	digits := buf[:n]
-	if !intl && n > 2 && digits[0] == '0' && digits[1] == '0' && p.cc != 1 {
-		intl = true
-		digits = digits[2:]
+	if !intl && (n > 2 && digits[0] == '0' && digits[1] == '0' ||
+		strings.HasPrefix(string(digits), p.ccStr) ||
+		p.region == "JP" && strings.HasPrefix(string(digits), "010")) {
+		// An international call prefix, or a country code written
+		// without "+": the library decides.
+		return "", false
 	}
 	var cc int
 	var national []byte
@@ -215,6 +218,11 @@ func (p *PhoneNormalizer) fastPath(s string) (string, bool) {
 		}
 	}
 	if len(national) < 4 || len(national) > 15 {
+		return "", false
+	}
+	if cc == 1 && (national[0] == '0' || national[0] == '1') {
+		// North American numbers never start so; the library may read a
+		// prefix there.
 		return "", false
 	}
 	nn, err := strconv.ParseUint(string(national), 10, 64)
