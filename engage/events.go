@@ -99,6 +99,13 @@ func (h *hub) subscribe(buffer int, kinds []EventKind) *Subscription {
 	return s
 }
 
+// active reports whether anybody listens (events are not built otherwise).
+func (h *hub) active() bool {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return len(h.subs) > 0
+}
+
 func (h *hub) publish(events ...Event) {
 	if len(events) == 0 {
 		return

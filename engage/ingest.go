@@ -37,6 +37,9 @@ func (r *IngestResult) add(o IngestResult) {
 // errCursorMoved: another run advanced the cursor first.
 var errCursorMoved = errors.New("engage: cursor moved by another run")
 
+// maxHistory caps Enrichment.PreviousConversations.
+const maxHistory = 100
+
 // maxAttempts bounds the retries of a write that lost a race.
 const maxAttempts = 5
 
@@ -87,11 +90,13 @@ func (in *Inbox) ingest(ctx context.Context, a *account, source Source, its []pr
 
 // candidate is an interaction on its way into a batch.
 type candidate struct {
-	it      providers.Interaction
+	idx     int                    // in the batch's items
+	it      *providers.Interaction // the item's interaction
 	key     InteractionKey
 	own     string   // the key of its own post
 	lookups []string // keys that may lead to an existing conversation
 	triage  Triage
+	keep    bool
 }
 
 func (in *Inbox) prepare(ctx context.Context, a *account, self providers.Account, source Source, its []providers.Interaction, cursor *CursorMove) (IngestResult, Batch, []Event, error) {
@@ -99,7 +104,9 @@ func (in *Inbox) prepare(ctx context.Context, a *account, self providers.Account
 	now := in.now()
 	batch := Batch{Cursor: cursor}
 
-	// 1. Drop our own posts and repeats within the batch.
+	// 1. Drop our own posts and repeats within the batch. The items are
+	// built once, in place (interactions are large).
+	items := make([]Item, 0, len(its))
 	cands := make([]candidate, 0, len(its))
 	inBatch := make(map[InteractionKey]bool, len(its))
 	for _, it := range its {
@@ -116,7 +123,11 @@ func (in *Inbox) prepare(ctx context.Context, a *account, self providers.Account
 			continue
 		}
 		inBatch[k] = true
-		cands = append(cands, candidate{it: it, key: k})
+		items = append(items, Item{Account: a.id, Source: source, Interaction: it, ReceivedAt: now})
+		cands = append(cands, candidate{idx: len(items) - 1, key: k})
+	}
+	for i := range cands {
+		cands[i].it = &items[cands[i].idx].Interaction
 	}
 	// 2. De-duplicate against the store.
 	keys := make([]InteractionKey, len(cands))
@@ -194,11 +205,19 @@ func (in *Inbox) prepare(ctx context.Context, a *account, self providers.Account
 	}
 
 	// 5. Thread, create and update conversations.
-	convs := map[string]*Conversation{} // touched or created, by ID
-	var order []string
-	local := map[string]string{} // keys added by this batch
+	convs := make(map[string]*Conversation, len(cands)) // touched or created, by ID
+	order := make([]string, 0, len(cands))
+	local := make(map[string]string, len(cands)) // keys added by this batch
 	var load map[string]int
+	listening := in.events.active()
 	var events []Event
+	event := func(e Event) {
+		if listening {
+			events = append(events, e)
+		}
+	}
+	batch.Keys = make([]ThreadKey, 0, len(cands))
+	batch.Audit = make([]AuditEntry, 0, 2*len(cands))
 	find := func(k string) string {
 		if id, ok := local[k]; ok {
 			return id
@@ -233,14 +252,14 @@ func (in *Inbox) prepare(ctx context.Context, a *account, self providers.Account
 		c.Assignee, c.AssignedAt, c.State = id, now, StateAssigned
 		load[id]++
 		batch.Audit = append(batch.Audit, AuditEntry{At: now, Actor: System, Action: ActionAssigned, ConversationID: c.ID, To: id, Detail: ruleDetail(rule)})
-		events = append(events, Event{Kind: EventAssigned, At: now, Staff: id, Detail: ruleDetail(rule), Conversation: Conversation{ID: c.ID}})
+		event(Event{Kind: EventAssigned, At: now, Staff: id, Detail: ruleDetail(rule), Conversation: Conversation{ID: c.ID}})
 		return nil
 	}
 	for i := range cands {
 		c := &cands[i]
-		item := Item{Account: a.id, Source: source, Interaction: c.it, ReceivedAt: now}
+		item := &items[c.idx]
 		if !c.it.Kind.HasPost() {
-			batch.Items = append(batch.Items, item)
+			c.keep = true
 			res.New++
 			continue
 		}
@@ -279,7 +298,7 @@ func (in *Inbox) prepare(ctx context.Context, a *account, self providers.Account
 				batch.Audit = append(batch.Audit, AuditEntry{At: now, Actor: System, Action: ActionState, ConversationID: conv.ID, From: string(reopened), To: string(conv.State), Detail: "new message"})
 			}
 			batch.Audit = append(batch.Audit, AuditEntry{At: now, Actor: System, Action: ActionMessage, ConversationID: conv.ID, Detail: detail})
-			events = append(events, Event{Kind: EventMessage, At: now, Detail: detail, Conversation: Conversation{ID: conv.ID}})
+			event(Event{Kind: EventMessage, At: now, Detail: detail, Conversation: Conversation{ID: conv.ID}})
 			res.Messages++
 		} else {
 			conv, err := in.newConversation(ctx, a, source, c, occurred, now)
@@ -291,7 +310,7 @@ func (in *Inbox) prepare(ctx context.Context, a *account, self providers.Account
 			order = append(order, conv.ID)
 			batch.Audit = append(batch.Audit, AuditEntry{At: now, Actor: System, Action: ActionCreated, ConversationID: conv.ID,
 				To: string(conv.State), Detail: fmt.Sprintf("%s from @%s: %s, %s priority", c.it.Kind, c.it.Author.Handle, conv.Intent, conv.Priority)})
-			events = append(events, Event{Kind: EventNewConversation, At: now, Conversation: Conversation{ID: conv.ID}})
+			event(Event{Kind: EventNewConversation, At: now, Conversation: Conversation{ID: conv.ID}})
 			if err := route(conv); err != nil {
 				return res, batch, nil, err
 			}
@@ -304,11 +323,21 @@ func (in *Inbox) prepare(ctx context.Context, a *account, self providers.Account
 		local[c.own] = convID
 		batch.Keys = append(batch.Keys, ThreadKey{Key: c.own, ConversationID: convID})
 		item.ConversationID = convID
-		batch.Items = append(batch.Items, item)
+		c.keep = true
 		res.New++
 	}
-	for _, id := range order {
-		batch.Conversations = append(batch.Conversations, *convs[id])
+	// Compact the kept items in order (each is read once, at or after the
+	// slot it is written to).
+	kept := items[:0]
+	for _, c := range cands {
+		if c.keep {
+			kept = append(kept, items[c.idx])
+		}
+	}
+	batch.Items = kept
+	batch.Conversations = make([]Conversation, len(order))
+	for i, id := range order {
+		batch.Conversations[i] = *convs[id]
 	}
 	// Events carry the conversation as it will be stored.
 	for i := range events {
@@ -366,11 +395,20 @@ func (in *Inbox) newConversation(ctx context.Context, a *account, source Source,
 		conv.Enrichment.Customer = cu
 	}
 	if c.it.Author.ID != "" {
-		prev, err := in.store.Conversations(ctx, ConversationFilter{Author: AuthorKey{Platform: c.it.Author.Platform, ID: c.it.Author.ID}})
+		f := ConversationFilter{Author: AuthorKey{Platform: c.it.Author.Platform, ID: c.it.Author.ID}, Limit: maxHistory}
+		var n int
+		var err error
+		if counter, ok := in.store.(ConversationCounter); ok {
+			n, err = counter.CountConversations(ctx, f)
+		} else {
+			var prev []Conversation
+			prev, err = in.store.Conversations(ctx, f)
+			n = len(prev)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("engage: author history: %w", err)
 		}
-		conv.Enrichment.PreviousConversations = len(prev)
+		conv.Enrichment.PreviousConversations = n
 	}
 	conv.Priority = in.adjustPriority(c.triage, conv.Enrichment)
 	if c.triage.Intent == IntentSpam && !in.cfg.keepSpam {

@@ -16,7 +16,7 @@ import (
 type MemoryStore struct {
 	mu sync.RWMutex
 
-	items     map[InteractionKey]Item
+	items     map[InteractionKey]*Item
 	convItems map[string][]InteractionKey
 
 	convs    map[string]Conversation
@@ -35,12 +35,15 @@ type MemoryStore struct {
 	samples []ResponseSample
 }
 
-var _ Store = (*MemoryStore)(nil)
+var (
+	_ Store               = (*MemoryStore)(nil)
+	_ ConversationCounter = (*MemoryStore)(nil)
+)
 
 // NewMemoryStore returns an empty MemoryStore.
 func NewMemoryStore() *MemoryStore {
 	return &MemoryStore{
-		items:     map[InteractionKey]Item{},
+		items:     map[InteractionKey]*Item{},
 		convItems: map[string][]InteractionKey{},
 		convs:     map[string]Conversation{},
 		byAuthor:  map[AuthorKey][]string{},
@@ -158,7 +161,8 @@ func (s *MemoryStore) IngestBatch(ctx context.Context, b Batch) error {
 	}
 	for _, it := range b.Items {
 		k := it.Key()
-		s.items[k] = cloneItem(it)
+		stored := cloneItem(it)
+		s.items[k] = &stored
 		if it.ConversationID != "" {
 			s.convItems[it.ConversationID] = append(s.convItems[it.ConversationID], k)
 		}
@@ -240,7 +244,7 @@ func (s *MemoryStore) Interaction(ctx context.Context, key InteractionKey) (Item
 	if !ok {
 		return Item{}, fmt.Errorf("engage: interaction %s/%s: %w", key.Platform, key.ID, ErrNotFound)
 	}
-	return cloneItem(it), nil
+	return cloneItem(*it), nil
 }
 
 // ConversationItems implements InteractionStore.
@@ -253,7 +257,7 @@ func (s *MemoryStore) ConversationItems(ctx context.Context, conversationID stri
 	keys := s.convItems[conversationID]
 	out := make([]Item, 0, len(keys))
 	for _, k := range keys {
-		out = append(out, cloneItem(s.items[k]))
+		out = append(out, cloneItem(*s.items[k]))
 	}
 	return out, nil
 }
@@ -326,11 +330,22 @@ func (s *MemoryStore) Conversations(ctx context.Context, f ConversationFilter) (
 	defer s.mu.RUnlock()
 	var out []Conversation
 	if f.Author != (AuthorKey{}) {
+		// Select and sort without copying, then copy what is returned.
+		var ids []string
 		for _, id := range s.byAuthor[f.Author] {
-			if c := s.convs[id]; f.match(c) {
-				out = append(out, cloneConversation(c))
+			if f.match(s.convs[id]) {
+				ids = append(ids, id)
 			}
 		}
+		slices.SortFunc(ids, func(a, b string) int { return compareConversations(s.convs[a], s.convs[b]) })
+		if f.Limit > 0 && len(ids) > f.Limit {
+			ids = ids[:f.Limit]
+		}
+		out = make([]Conversation, len(ids))
+		for i, id := range ids {
+			out[i] = cloneConversation(s.convs[id])
+		}
+		return out, nil
 	} else {
 		for _, c := range s.convs {
 			if f.match(c) {
@@ -343,6 +358,44 @@ func (s *MemoryStore) Conversations(ctx context.Context, f ConversationFilter) (
 		out = out[:f.Limit]
 	}
 	return out, nil
+}
+
+// CountConversations implements ConversationCounter (Limit caps the count).
+func (s *MemoryStore) CountConversations(ctx context.Context, f ConversationFilter) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	n := 0
+	count := func(c Conversation) bool {
+		if f.match(c) {
+			n++
+		}
+		return f.Limit <= 0 || n < f.Limit
+	}
+	if f.Author != (AuthorKey{}) {
+		ids := s.byAuthor[f.Author]
+		if f.Account == "" && len(f.States) == 0 && f.Assignee == "" && !f.Unassigned && !f.Awaiting {
+			n = len(ids) // only the author: no need to look at them
+			if f.Limit > 0 {
+				n = min(n, f.Limit)
+			}
+			return n, nil
+		}
+		for _, id := range ids {
+			if !count(s.convs[id]) {
+				break
+			}
+		}
+		return n, nil
+	}
+	for _, c := range s.convs {
+		if !count(c) {
+			break
+		}
+	}
+	return n, nil
 }
 
 // UpdateConversation implements ConversationStore.

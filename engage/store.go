@@ -110,6 +110,13 @@ type ConversationStore interface {
 	AssigneeLoad(ctx context.Context) (map[string]int, error)
 }
 
+// ConversationCounter is an optional ConversationStore capability: counting
+// without reading the conversations. The inbox uses it, when the store has
+// it, to count an author's earlier conversations.
+type ConversationCounter interface {
+	CountConversations(ctx context.Context, f ConversationFilter) (int, error)
+}
+
 // CursorStore keeps sync cursors and listening high-water marks.
 type CursorStore interface {
 	// Cursor returns the stored value, "" when none.

@@ -165,7 +165,7 @@ type Enrichment struct {
 	// Reach is the author's follower count, absent when unknown.
 	Reach providers.Count `json:"reach"`
 	// PreviousConversations counts the author's earlier conversations with
-	// the business.
+	// the business (at most 100).
 	PreviousConversations int `json:"previous_conversations"`
 }
 

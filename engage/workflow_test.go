@@ -3,6 +3,7 @@ package engage_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -102,16 +103,17 @@ func TestSLAWarningsBreachesAndEscalation(t *testing.T) {
 	if c.Priority != engage.PriorityNormal || !c.DueAt.Equal(monday.Add(10*time.Hour)) || !c.WarnAt.Equal(monday.Add(9*time.Hour+30*time.Minute)) {
 		t.Fatalf("due %s warn %s (priority %s); want Monday 10:00 and 09:30 (the clock stops for the weekend)", c.DueAt, c.WarnAt, c.Priority)
 	}
+	// A second worker process on the same store; events are published by
+	// the process that acted, so listen to both.
+	other := w.newInbox(engage.WithTeam(staff...), engage.WithSLA(engage.SLAPolicy{Targets: map[engage.Priority]time.Duration{engage.PriorityNormal: 2 * time.Hour}, Hours: hours, EscalateTo: []string{"sam"}}))
+	sub2 := other.Subscribe(16, engage.EventSLAWarning, engage.EventSLABreach, engage.EventEscalated)
+	defer sub2.Close()
 	check := func() engage.SLAReport {
 		t.Helper()
 		// Two checks at once, as two workers would: each action happens once.
 		var wg sync.WaitGroup
 		reps := make([]engage.SLAReport, 2)
-		for i := range 2 {
-			in := w.newInbox(engage.WithTeam(staff...), engage.WithSLA(engage.SLAPolicy{Targets: map[engage.Priority]time.Duration{engage.PriorityNormal: 2 * time.Hour}, Hours: hours, EscalateTo: []string{"sam"}}))
-			if i == 0 {
-				in = w.inbox
-			}
+		for i, in := range []*engage.Inbox{w.inbox, other} {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -143,9 +145,15 @@ func TestSLAWarningsBreachesAndEscalation(t *testing.T) {
 	if c.Assignee != "sam" || c.Priority != engage.PriorityHigh || c.EscalatedAt.IsZero() {
 		t.Errorf("after escalation: assignee %q priority %s", c.Assignee, c.Priority)
 	}
+	var events []engage.Event
+	for _, s := range []*engage.Subscription{sub, sub2} {
+		for len(s.C) > 0 {
+			events = append(events, <-s.C)
+		}
+	}
+	slices.SortStableFunc(events, func(a, b engage.Event) int { return a.At.Compare(b.At) })
 	var kinds []engage.EventKind
-	for len(sub.C) > 0 {
-		ev := <-sub.C
+	for _, ev := range events {
 		kinds = append(kinds, ev.Kind)
 		if ev.Kind == engage.EventSLAWarning && ev.Staff != "kim" {
 			t.Errorf("warning went to %q, want the assignee kim", ev.Staff)
