@@ -127,7 +127,6 @@ const (
 	weightLikeLocal = 2.0
 	weightEmailUser = 3.0
 	weightHandleNm  = 1.5
-	weightAmbiguous = -1.5
 )
 
 // probe is an account prepared for matching.
@@ -325,16 +324,23 @@ func (m *Matcher) best(a *providers.Account) (cand, bool) {
 	}
 	best := cands[bi]
 	if !best.sure && len(cands) > 1 {
-		second := -1
+		// Share the confidence among the customers that fit: two
+		// customers that fit equally well get at most half each.
+		sum, second := 0.0, -1
 		for i := range cands {
+			if cands[i].score > best.score-6 {
+				sum += math.Exp(cands[i].score - best.score)
+			}
 			if i != bi && (second < 0 || better(cands[i], cands[second])) {
 				second = i
 			}
 		}
-		if s := cands[second]; s.score >= best.score-1.0 && logistic(s.score) >= m.cfg.threshold/2 {
-			best.score += weightAmbiguous
+		if share := 1 / sum; share < 0.99 {
+			conf := logistic(best.score) * share
+			w := logit(conf) - best.score
+			best.score += w
 			best.ev = append(best.ev, Evidence{Kind: EvidenceAmbiguous,
-				Detail: "customer " + m.customers[s.ci].ID + " fits almost as well", Weight: weightAmbiguous})
+				Detail: "customer " + m.customers[cands[second].ci].ID + " fits almost as well", Weight: w})
 		}
 	}
 	if !best.sure && logistic(best.score) < m.cfg.threshold {
@@ -434,9 +440,33 @@ func profileLinks(a *providers.Account) ([]Handle, []string) {
 			if _, ok := profileHosts[strings.TrimPrefix(host, "www.")]; ok {
 				addURL(word)
 			}
+		case looksLikeDomain(word):
+			addURL(word)
 		}
 	}
 	return hs, ws
+}
+
+// looksLikeDomain reports whether a word of a bio is a bare domain name
+// ("natarajan.design"): letters, digits and dashes in dot-separated labels
+// ending with a top-level domain of two letters or more.
+func looksLikeDomain(w string) bool {
+	dot := strings.LastIndexByte(w, '.')
+	if dot <= 0 || len(w)-dot-1 < 2 || len(w)-dot-1 > 24 {
+		return false
+	}
+	for i := 0; i < len(w); i++ {
+		c := w[i] | 0x20
+		if !(c >= 'a' && c <= 'z' || w[i] >= '0' && w[i] <= '9' || w[i] == '-' || w[i] == '.') {
+			return false
+		}
+	}
+	for i := dot + 1; i < len(w); i++ {
+		if c := w[i] | 0x20; c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	return !strings.Contains(w, "..")
 }
 
 // nameCut are the separators after which a display name usually goes on

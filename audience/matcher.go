@@ -392,6 +392,9 @@ func handleLocal(p providers.Platform, h string) string {
 // logistic maps log-odds to a probability.
 func logistic(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
 
+// logit maps a probability to log-odds.
+func logit(p float64) float64 { return math.Log(p / (1 - p)) }
+
 // round3 rounds to three decimals, so confidences print and compare
 // stably.
 func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
