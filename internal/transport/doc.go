@@ -28,7 +28,14 @@
 //     over the time left to the reset. When the budget is spent it waits
 //     for the reset, or fails at once with *providers.RateLimitError when
 //     that wait would exceed MaxRateWait;
-//   - the base http.RoundTripper.
+//   - the base http.RoundTripper. net/http's Transport repeats a request
+//     on its own when a reused connection breaks before the answer, and it
+//     deems any request carrying Idempotency-Key or X-Idempotency-Key safe
+//     to repeat, whether or not the server honours the key. For methods
+//     other than GET, HEAD, OPTIONS and TRACE the client hands the base
+//     those headers under their lower-case names, which the server reads
+//     alike but net/http does not count: a create reaches the server at
+//     most once per attempt the retry policy makes and logs.
 //
 // Failed calls come back as *providers.APIError (platform, operation,
 // status, platform code and message from the error body, request id) or

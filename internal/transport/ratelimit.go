@@ -264,8 +264,9 @@ func (b *bucket) learn(ri RateInfo, status int, now time.Time) {
 	b.pace(now)
 }
 
-// rateTransport waits on the learned limit before each attempt and learns
-// from each response.
+// rateTransport waits on the learned limit before each attempt, hands the
+// request to the base round tripper in a form net/http will not replay on
+// its own (see withoutReplay), and learns from each response.
 type rateTransport struct {
 	c    *Client
 	base http.RoundTripper
@@ -285,7 +286,7 @@ func (t *rateTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		return nil, err
 	}
-	resp, err := t.base.RoundTrip(req)
+	resp, err := t.base.RoundTrip(withoutReplay(req))
 	if err != nil {
 		b.done()
 		return nil, err

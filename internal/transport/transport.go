@@ -44,7 +44,11 @@ type Config struct {
 	// another host are sent to BaseURL's host (see Request.Path).
 	BaseURL string
 	// Base is the innermost round tripper; nil means a clone of
-	// http.DefaultTransport.
+	// http.DefaultTransport. On methods other than GET, HEAD, OPTIONS and
+	// TRACE it sees Idempotency-Key and X-Idempotency-Key under their
+	// lower-case names, so that an http.Transport never repeats such a
+	// request on its own (read them with a case-insensitive lookup, not
+	// Header.Get).
 	Base http.RoundTripper
 	// TokenSource supplies the bearer token for each attempt; nil means
 	// the transport sets no Authorization header. It is wrapped in

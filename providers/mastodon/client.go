@@ -110,7 +110,11 @@ func WithTokenSource(ts oauth2.TokenSource) Option {
 
 // WithTransport sets the base http.RoundTripper requests go through, under
 // the retry, authentication and rate-limit layers. The default is a clone
-// of http.DefaultTransport.
+// of http.DefaultTransport. On creates it sees the Idempotency-Key header
+// under its lower-case name "idempotency-key" (the server reads it alike),
+// which keeps an http.Transport from sending a create again on its own
+// when a kept-alive connection breaks; look it up case-insensitively, not
+// with Header.Get.
 func WithTransport(rt http.RoundTripper) Option {
 	return func(c *config) error {
 		if rt == nil {
@@ -281,22 +285,15 @@ func New(server string, opts ...Option) (*Client, error) {
 	if cfg.token != "" {
 		ts = oauth2.StaticTokenSource(&oauth2.Token{AccessToken: cfg.token, TokenType: "Bearer"})
 	}
-	base := cfg.base
-	if base == nil {
-		dt, ok := http.DefaultTransport.(*http.Transport)
-		if !ok {
-			return nil, errors.New("mastodon.New: http.DefaultTransport is not an *http.Transport; use WithTransport")
-		}
-		base = dt.Clone()
-	}
 	tc := transport.Config{
 		Platform:    providers.Mastodon,
 		BaseURL:     u.String(),
-		Base:        noReplay{base},
+		Base:        cfg.base, // nil: the transport clones http.DefaultTransport
 		TokenSource: ts,
 		// Idempotency-Key is set on creates by the adapter itself, not by
 		// the transport, so that a create is never repeated blindly: see
-		// Publish.
+		// Publish. The transport keeps net/http from repeating a request
+		// that carries the header on its own.
 		IdempotencyHeader: "",
 		MaxRateWait:       cfg.maxRateWait,
 		Logger:            cfg.logger,
@@ -519,22 +516,4 @@ func wait(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
-}
-
-// noReplay stops net/http from silently sending a create again. An
-// http.Transport replays a request whose connection broke before the
-// answer when it deems the request idempotent, and it deems any request
-// with an Idempotency-Key header idempotent. Servers that ignore the
-// header (GoToSocial) would then create the status twice. Without GetBody
-// the request cannot be replayed; the adapter decides on repeats itself,
-// after a read-back (see Publish).
-type noReplay struct{ base http.RoundTripper }
-
-// RoundTrip implements http.RoundTripper.
-func (n noReplay) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.GetBody != nil && req.Header.Get("Idempotency-Key") != "" {
-		req = req.Clone(req.Context())
-		req.GetBody = nil
-	}
-	return n.base.RoundTrip(req)
 }

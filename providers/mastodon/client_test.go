@@ -321,10 +321,22 @@ type keyRecorder struct {
 func (k *keyRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
 	if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/api/v1/statuses") {
 		k.mu.Lock()
-		k.keys = append(k.keys, r.Header.Get("Idempotency-Key"))
+		k.keys = append(k.keys, headerValue(r.Header, "Idempotency-Key"))
 		k.mu.Unlock()
 	}
 	return k.base.RoundTrip(r)
+}
+
+// headerValue returns the first value of the header named name, however
+// its key is spelled in h (the base round tripper sees Idempotency-Key
+// under its lower-case name).
+func headerValue(h http.Header, name string) string {
+	for k, vs := range h {
+		if strings.EqualFold(k, name) && len(vs) > 0 {
+			return vs[0]
+		}
+	}
+	return ""
 }
 
 func TestPublishLostResponse(t *testing.T) {
