@@ -567,7 +567,7 @@ func (m *Matcher) scoreFuzzy(p *probe, c *cand) {
 		c.score += w
 		c.ev = append(c.ev, Evidence{Kind: k, Detail: detail, Weight: w})
 	}
-	nameW, detail := m.nameEvidence(f.tokens, cust.Name, p)
+	nameW, detail := m.nameEvidence(f, cust.Name, p)
 	if nameW != 0 {
 		addEv(EvidenceName, nameW, detail)
 	}
@@ -716,8 +716,8 @@ func (m *Matcher) sameLocal(p *probe, f *features) bool {
 }
 
 // nameEvidence compares customer name tokens with the account's.
-func (m *Matcher) nameEvidence(ct []string, custName string, p *probe) (float64, string) {
-	at := p.tokens
+func (m *Matcher) nameEvidence(f *features, custName string, p *probe) (float64, string) {
+	ct, at := f.tokens, p.tokens
 	if len(ct) == 0 || len(at) == 0 {
 		return 0, ""
 	}
@@ -754,7 +754,7 @@ func (m *Matcher) nameEvidence(ct []string, custName string, p *probe) (float64,
 		sum += bs
 		if bs == 1 {
 			exactN++
-			if p.raw[bj] != ct[bi] {
+			if p.raw[bj] != f.raw[bi] {
 				nick = true
 			}
 		}

@@ -107,7 +107,7 @@ func TestMatchMessyAudience(t *testing.T) {
 	for _, m := range res.Matches {
 		switch m.Account.ID {
 		case "m3":
-			if e := m.Explanation(); e != `same name (nickname): "Liam O'Connor" ≈ "Liam O’Connor"; location "Cork" names the customer's city` {
+			if e := m.Explanation(); e != `same name: "Liam O'Connor" ≈ "Liam O’Connor"; location "Cork" names the customer's city` {
 				t.Errorf("Liam explanation = %s", e)
 			}
 		case "x1":

@@ -58,6 +58,7 @@ type Matcher struct {
 // features are what fuzzy matching compares, per customer.
 type features struct {
 	tokens  []string // canonical name tokens (nicknames mapped)
+	raw     []string // the same before nickname mapping
 	key     string   // sorted canonical tokens
 	city    []string
 	country string
@@ -217,10 +218,11 @@ func (m *Matcher) canonical(toks []string) []string {
 func (m *Matcher) indexFeatures(ci int32, c *Customer) {
 	f := &m.feats[ci]
 	if c.Name != "" {
-		f.tokens = m.canonical(NameTokens(c.Name))
-		if len(f.tokens) > 5 {
-			f.tokens = f.tokens[:5]
+		f.raw = NameTokens(c.Name)
+		if len(f.raw) > 5 {
+			f.raw = f.raw[:5]
 		}
+		f.tokens = m.canonical(slices.Clone(f.raw))
 		sorted := slices.Clone(f.tokens)
 		slices.Sort(sorted)
 		f.key = strings.Join(sorted, " ")
