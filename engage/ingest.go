@@ -205,8 +205,10 @@ func (in *Inbox) prepare(ctx context.Context, a *account, self providers.Account
 	}
 
 	// 5. Thread, create and update conversations.
-	convs := make(map[string]*Conversation, len(cands)) // touched or created, by ID
-	order := make([]string, 0, len(cands))
+	// Touched and created conversations, in the batch's own slice (never
+	// reallocated: at most one per candidate) so pointers stay valid.
+	touched := make([]Conversation, 0, len(cands))
+	convs := make(map[string]*Conversation, len(cands))
 	local := make(map[string]string, len(cands)) // keys added by this batch
 	var load map[string]int
 	listening := in.events.active()
@@ -232,9 +234,10 @@ func (in *Inbox) prepare(ctx context.Context, a *account, self providers.Account
 		if err != nil {
 			return nil, err
 		}
-		convs[id] = &c
-		order = append(order, id)
-		return &c, nil
+		touched = append(touched, c)
+		p := &touched[len(touched)-1]
+		convs[id] = p
+		return p, nil
 	}
 	route := func(c *Conversation) error {
 		if len(in.router.team) == 0 || c.Assignee != "" || c.State != StateNew {
@@ -301,15 +304,15 @@ func (in *Inbox) prepare(ctx context.Context, a *account, self providers.Account
 			event(Event{Kind: EventMessage, At: now, Detail: detail, Conversation: Conversation{ID: conv.ID}})
 			res.Messages++
 		} else {
-			conv, err := in.newConversation(ctx, a, source, c, occurred, now)
-			if err != nil {
+			touched = append(touched, Conversation{})
+			conv := &touched[len(touched)-1]
+			if err := in.newConversation(ctx, conv, a, source, c, occurred, now); err != nil {
 				return res, batch, nil, err
 			}
 			convID = conv.ID
 			convs[conv.ID] = conv
-			order = append(order, conv.ID)
 			batch.Audit = append(batch.Audit, AuditEntry{At: now, Actor: System, Action: ActionCreated, ConversationID: conv.ID,
-				To: string(conv.State), Detail: fmt.Sprintf("%s from @%s: %s, %s priority", c.it.Kind, c.it.Author.Handle, conv.Intent, conv.Priority)})
+				To: string(conv.State), Detail: string(c.it.Kind) + " from @" + c.it.Author.Handle + ": " + string(conv.Intent) + ", " + conv.Priority.String() + " priority"})
 			event(Event{Kind: EventNewConversation, At: now, Conversation: Conversation{ID: conv.ID}})
 			if err := route(conv); err != nil {
 				return res, batch, nil, err
@@ -335,10 +338,7 @@ func (in *Inbox) prepare(ctx context.Context, a *account, self providers.Account
 		}
 	}
 	batch.Items = kept
-	batch.Conversations = make([]Conversation, len(order))
-	for i, id := range order {
-		batch.Conversations[i] = *convs[id]
-	}
+	batch.Conversations = touched
 	// Events carry the conversation as it will be stored.
 	for i := range events {
 		c := *convs[events[i].Conversation.ID]
@@ -371,9 +371,9 @@ func (in *Inbox) adjustPriority(t Triage, e Enrichment) Priority {
 	return p.clamp()
 }
 
-func (in *Inbox) newConversation(ctx context.Context, a *account, source Source, c *candidate, occurred, now time.Time) (*Conversation, error) {
-	p := c.it.Post
-	conv := &Conversation{
+func (in *Inbox) newConversation(ctx context.Context, conv *Conversation, a *account, source Source, c *candidate, occurred, now time.Time) error {
+	p := &c.it.Post
+	*conv = Conversation{
 		ID: in.cfg.newID(), Account: a.id, Platform: c.it.Platform, Source: source,
 		Direct: c.it.Kind == providers.DirectMessage, Author: c.it.Author, LastInbound: p.Ref,
 		State: StateNew, Intent: c.triage.Intent, Sentiment: c.triage.Sentiment, Language: p.Language,
@@ -390,7 +390,7 @@ func (in *Inbox) newConversation(ctx context.Context, a *account, source Source,
 	if in.cfg.lookup != nil {
 		cu, err := in.cfg.lookup.LookupCustomer(ctx, c.it.Author)
 		if err != nil {
-			return nil, fmt.Errorf("engage: customer lookup for @%s: %w", c.it.Author.Handle, err)
+			return fmt.Errorf("engage: customer lookup for @%s: %w", c.it.Author.Handle, err)
 		}
 		conv.Enrichment.Customer = cu
 	}
@@ -406,19 +406,19 @@ func (in *Inbox) newConversation(ctx context.Context, a *account, source Source,
 			n = len(prev)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("engage: author history: %w", err)
+			return fmt.Errorf("engage: author history: %w", err)
 		}
 		conv.Enrichment.PreviousConversations = n
 	}
 	conv.Priority = in.adjustPriority(c.triage, conv.Enrichment)
 	if c.triage.Intent == IntentSpam && !in.cfg.keepSpam {
 		conv.State, conv.StateReason, conv.AwaitingSince = StateIgnored, "spam", time.Time{}
-		return conv, nil
+		return nil
 	}
 	if err := in.setDeadlines(conv); err != nil {
-		return nil, err
+		return err
 	}
-	return conv, nil
+	return nil
 }
 
 // setDeadlines computes the SLA timers of the current wait.

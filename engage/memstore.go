@@ -19,7 +19,7 @@ type MemoryStore struct {
 	items     map[InteractionKey]*Item
 	convItems map[string][]InteractionKey
 
-	convs    map[string]Conversation
+	convs    map[string]*Conversation
 	byAuthor map[AuthorKey][]string
 	keys     map[string]string
 	load     map[string]int
@@ -30,7 +30,7 @@ type MemoryStore struct {
 	replies map[string]Reply
 	gives   map[string]Give
 
-	audit   []AuditEntry
+	audit   [][]AuditEntry // chunks of auditChunk entries: appends never copy the trail
 	seq     int64
 	samples []ResponseSample
 }
@@ -45,7 +45,7 @@ func NewMemoryStore() *MemoryStore {
 	return &MemoryStore{
 		items:     map[InteractionKey]*Item{},
 		convItems: map[string][]InteractionKey{},
-		convs:     map[string]Conversation{},
+		convs:     map[string]*Conversation{},
 		byAuthor:  map[AuthorKey][]string{},
 		keys:      map[string]string{},
 		load:      map[string]int{},
@@ -202,8 +202,10 @@ func (s *MemoryStore) checkCursor(m CursorMove) error {
 
 // putConversation stores c with Version+1, keeping the indexes.
 func (s *MemoryStore) putConversation(c Conversation) {
-	old, existed := s.convs[c.ID]
+	oldp, existed := s.convs[c.ID]
+	var old Conversation
 	if existed {
+		old = *oldp
 		if old.State == StateAssigned && old.Assignee != "" {
 			s.load[old.Assignee]--
 			if s.load[old.Assignee] == 0 {
@@ -222,14 +224,21 @@ func (s *MemoryStore) putConversation(c Conversation) {
 		s.load[c.Assignee]++
 	}
 	c.Version++
-	s.convs[c.ID] = cloneConversation(c)
+	stored := cloneConversation(c)
+	s.convs[c.ID] = &stored
 }
+
+const auditChunk = 4096
 
 func (s *MemoryStore) appendAudit(entries []AuditEntry) {
 	for _, e := range entries {
 		s.seq++
 		e.Seq = s.seq
-		s.audit = append(s.audit, e)
+		if n := len(s.audit); n == 0 || len(s.audit[n-1]) == auditChunk {
+			s.audit = append(s.audit, make([]AuditEntry, 0, auditChunk))
+		}
+		last := &s.audit[len(s.audit)-1]
+		*last = append(*last, e)
 	}
 }
 
@@ -273,7 +282,7 @@ func (s *MemoryStore) Conversation(ctx context.Context, id string) (Conversation
 	if !ok {
 		return Conversation{}, fmt.Errorf("engage: conversation %q: %w", id, ErrNotFound)
 	}
-	return cloneConversation(c), nil
+	return cloneConversation(*c), nil
 }
 
 // ConversationsByKeys implements ConversationStore.
@@ -333,23 +342,23 @@ func (s *MemoryStore) Conversations(ctx context.Context, f ConversationFilter) (
 		// Select and sort without copying, then copy what is returned.
 		var ids []string
 		for _, id := range s.byAuthor[f.Author] {
-			if f.match(s.convs[id]) {
+			if f.match(*s.convs[id]) {
 				ids = append(ids, id)
 			}
 		}
-		slices.SortFunc(ids, func(a, b string) int { return compareConversations(s.convs[a], s.convs[b]) })
+		slices.SortFunc(ids, func(a, b string) int { return compareConversations(*s.convs[a], *s.convs[b]) })
 		if f.Limit > 0 && len(ids) > f.Limit {
 			ids = ids[:f.Limit]
 		}
 		out = make([]Conversation, len(ids))
 		for i, id := range ids {
-			out[i] = cloneConversation(s.convs[id])
+			out[i] = cloneConversation(*s.convs[id])
 		}
 		return out, nil
 	} else {
 		for _, c := range s.convs {
-			if f.match(c) {
-				out = append(out, cloneConversation(c))
+			if f.match(*c) {
+				out = append(out, cloneConversation(*c))
 			}
 		}
 	}
@@ -384,14 +393,14 @@ func (s *MemoryStore) CountConversations(ctx context.Context, f ConversationFilt
 			return n, nil
 		}
 		for _, id := range ids {
-			if !count(s.convs[id]) {
+			if !count(*s.convs[id]) {
 				break
 			}
 		}
 		return n, nil
 	}
 	for _, c := range s.convs {
-		if !count(c) {
+		if !count(*c) {
 			break
 		}
 	}
@@ -435,7 +444,7 @@ func (s *MemoryStore) UpdateConversation(ctx context.Context, u ConversationUpda
 	}
 	s.appendAudit(u.Audit)
 	s.samples = append(s.samples, u.Samples...)
-	return cloneConversation(s.convs[c.ID]), nil
+	return cloneConversation(*s.convs[c.ID]), nil
 }
 
 // AssigneeLoad implements ConversationStore.
@@ -740,19 +749,21 @@ func (s *MemoryStore) Audit(ctx context.Context, f AuditFilter) ([]AuditEntry, e
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	var out []AuditEntry
-	for _, e := range s.audit {
-		if f.ConversationID != "" && e.ConversationID != f.ConversationID {
-			continue
-		}
-		if f.Actor != "" && e.Actor != f.Actor {
-			continue
-		}
-		if !f.Since.IsZero() && e.At.Before(f.Since) {
-			continue
-		}
-		out = append(out, e)
-		if f.Limit > 0 && len(out) == f.Limit {
-			break
+	for _, chunk := range s.audit {
+		for _, e := range chunk {
+			if f.ConversationID != "" && e.ConversationID != f.ConversationID {
+				continue
+			}
+			if f.Actor != "" && e.Actor != f.Actor {
+				continue
+			}
+			if !f.Since.IsZero() && e.At.Before(f.Since) {
+				continue
+			}
+			out = append(out, e)
+			if f.Limit > 0 && len(out) == f.Limit {
+				return out, nil
+			}
 		}
 	}
 	return out, nil
