@@ -17,8 +17,9 @@ type Result struct {
 	// platform, or several when several accounts carry exact keys.
 	Matches []Match
 	// accounts seen, and which of them are matched
-	refs    *chunkedRefs
-	matched map[int32]bool
+	refs     *chunkedRefs
+	matched  []uint64 // bit set of matched slots
+	nMatched int
 	// accounts per platform, in first-seen order of platforms
 	platforms []providers.Platform
 	seen      map[providers.Platform]*platformSeen
@@ -59,48 +60,62 @@ func (s *Survey) Result() *Result {
 		ci int32
 		p  providers.Platform
 	}
-	// The entry kept per (customer, platform) for fuzzy matches, and
-	// whether the group has an exact match.
-	bestFuzzy := map[groupKey]int32{}
-	hasExact := map[groupKey]bool{}
-	for slot, c := range s.found {
-		k := groupKey{c.ci, refs.at(slot).Platform}
-		if c.exact {
-			hasExact[k] = true
+	// For fuzzy matches, the one kept per (customer, platform); a group
+	// with an exact match keeps no fuzzy one.
+	bestFuzzy := map[groupKey]int{}
+	for i := range s.found {
+		f := &s.found[i]
+		if f.c.exact {
 			continue
 		}
-		if j, ok := bestFuzzy[k]; !ok || better(c, s.found[j]) || c.score == s.found[j].score && slot < j {
-			bestFuzzy[k] = slot
+		k := groupKey{f.c.ci, refs.at(f.slot).Platform}
+		if j, ok := bestFuzzy[k]; !ok || better(f.c, s.found[j].c) || f.c.score == s.found[j].c.score && f.slot < s.found[j].slot {
+			bestFuzzy[k] = i
 		}
 	}
-	r.matched = make(map[int32]bool, len(s.found))
-	for slot, c := range s.found {
-		k := groupKey{c.ci, refs.at(slot).Platform}
-		if c.exact || !hasExact[k] && bestFuzzy[k] == slot {
-			r.matched[slot] = true
+	for i := range s.found {
+		if f := &s.found[i]; f.c.exact && len(bestFuzzy) > 0 {
+			delete(bestFuzzy, groupKey{f.c.ci, refs.at(f.slot).Platform})
 		}
 	}
-	r.Matches = make([]Match, 0, len(r.matched))
-	for slot := range r.matched {
-		m := s.m.toMatch(&providers.Account{}, s.found[slot])
-		m.Account = *refs.at(slot)
+	r.matched = make([]uint64, (refs.n+63)/64)
+	r.Matches = make([]Match, 0, len(s.found))
+	for i := range s.found {
+		f := &s.found[i]
+		if !f.c.exact {
+			if j, ok := bestFuzzy[groupKey{f.c.ci, refs.at(f.slot).Platform}]; !ok || j != i {
+				continue
+			}
+		}
+		r.matched[f.slot/64] |= 1 << (f.slot % 64)
+		m := s.m.toMatch(&providers.Account{}, f.c)
+		m.Account = *refs.at(f.slot)
 		r.Matches = append(r.Matches, m)
 	}
 	slices.SortFunc(r.Matches, func(a, b Match) int {
-		return cmp.Or(cmp.Compare(a.Customer, b.Customer),
-			cmp.Compare(a.Account.Platform, b.Account.Platform),
-			cmp.Compare(a.Account.Handle, b.Account.Handle),
-			cmp.Compare(a.Account.ID, b.Account.ID))
+		if a.Customer != b.Customer {
+			return cmp.Compare(a.Customer, b.Customer)
+		}
+		if a.Account.Platform != b.Account.Platform {
+			return cmp.Compare(a.Account.Platform, b.Account.Platform)
+		}
+		if a.Account.Handle != b.Account.Handle {
+			return cmp.Compare(a.Account.Handle, b.Account.Handle)
+		}
+		return cmp.Compare(a.Account.ID, b.Account.ID)
 	})
+	r.nMatched = len(r.Matches)
 	return r
 }
+
+func (r *Result) isMatched(slot int) bool { return r.matched[slot/64]&(1<<(slot%64)) != 0 }
 
 // Prospects returns the accounts matched to no customer, in the order they
 // were first seen.
 func (r *Result) Prospects() []AccountRef {
-	out := make([]AccountRef, 0, r.refs.n-len(r.matched))
+	out := make([]AccountRef, 0, r.refs.n-r.nMatched)
 	for i := range r.refs.n {
-		if !r.matched[int32(i)] {
+		if !r.isMatched(i) {
 			out = append(out, *r.refs.at(int32(i)))
 		}
 	}
@@ -140,7 +155,7 @@ func (r *Result) CustomersWhoFollow(p providers.Platform) []Match {
 func (r *Result) ProspectsOn(p providers.Platform) []AccountRef {
 	var out []AccountRef
 	for i := range r.refs.n {
-		if a := r.refs.at(int32(i)); a.Platform == p && !r.matched[int32(i)] {
+		if a := r.refs.at(int32(i)); a.Platform == p && !r.isMatched(i) {
 			out = append(out, *a)
 		}
 	}
@@ -212,7 +227,7 @@ type Summary struct {
 // by customers, then name) and counts the overlap between every pair of
 // platforms.
 func (r *Result) Summary() Summary {
-	s := Summary{Customers: len(r.customers), Prospects: r.refs.n - len(r.matched)}
+	s := Summary{Customers: len(r.customers), Prospects: r.refs.n - r.nMatched}
 	totalValue := 0.0
 	for i := range r.customers {
 		totalValue += r.customers[i].Value

@@ -21,8 +21,8 @@ type Survey struct {
 
 	mu      sync.Mutex
 	entries chunkedRefs
-	// found holds the candidate of each matched entry.
-	found map[int32]cand
+	// found holds the matched entries and their candidates.
+	found []slotCand
 	// index finds an account's slot by a hash of its platform and id;
 	// collide holds the rare accounts whose hash another account took.
 	seed    maphash.Seed
@@ -51,9 +51,14 @@ func (c *chunkedRefs) add(r AccountRef) int32 {
 
 func (c *chunkedRefs) at(i int32) *AccountRef { return &c.chunks[i/refChunk][i%refChunk] }
 
+type slotCand struct {
+	slot int32
+	c    cand
+}
+
 // NewSurvey starts a survey of accounts against m's customers.
 func (m *Matcher) NewSurvey() *Survey {
-	return &Survey{m: m, seed: maphash.MakeSeed(), index: map[uint64]int32{}, found: map[int32]cand{}}
+	return &Survey{m: m, seed: maphash.MakeSeed(), index: map[uint64]int32{}}
 }
 
 // AddFollowers matches the followers yielded by seq. An error from seq ends
@@ -149,8 +154,8 @@ func refKey(r *AccountRef) string {
 }
 
 // lookup finds the slot of the account with this platform and key.
-func (s *Survey) lookup(p providers.Platform, key string) (int32, bool) {
-	slot, ok := s.index[s.hash(p, key)]
+func (s *Survey) lookup(h uint64, p providers.Platform, key string) (int32, bool) {
+	slot, ok := s.index[h]
 	if !ok {
 		return 0, false
 	}
@@ -161,8 +166,7 @@ func (s *Survey) lookup(p providers.Platform, key string) (int32, bool) {
 	return slot, ok
 }
 
-func (s *Survey) insert(p providers.Platform, key string, slot int32) {
-	h := s.hash(p, key)
+func (s *Survey) insert(h uint64, p providers.Platform, key string, slot int32) {
 	if _, taken := s.index[h]; taken {
 		if s.collide == nil {
 			s.collide = map[string]int32{}
@@ -176,27 +180,37 @@ func (s *Survey) insert(p providers.Platform, key string, slot int32) {
 // add reads accounts, records each new one and matches the new ones in
 // batches on the Matcher's workers.
 func (s *Survey) add(ctx context.Context, platform providers.Platform, seq func(func(providers.Account, int, error) bool), follower bool) error {
-	var batch []providers.Account
-	var slots []int32
+	// Accounts are matched in batches on the workers while the next batch
+	// is read.
+	// Two buffers alternate: one is matched while the other fills.
+	var bufs [2][]providers.Account
+	var slotBufs [2][]int32
+	cur := 0
+	batch, slots := bufs[0][:0], slotBufs[0][:0]
+	var pending sync.WaitGroup
 	flush := func() {
+		pending.Wait()
 		if len(batch) == 0 {
 			return
 		}
-		results := make([]cand, len(batch))
-		found := make([]bool, len(batch))
-		s.m.parallel(len(batch), func(i int) {
-			results[i], found[i] = s.m.best(&batch[i])
+		b, sl := batch, slots
+		bufs[cur], slotBufs[cur] = b, sl
+		cur = 1 - cur
+		batch, slots = bufs[cur][:0], slotBufs[cur][:0]
+		pending.Go(func() {
+			var kept []slotCand
+			var mu sync.Mutex
+			s.m.parallel(len(b), func(i int) {
+				if c, ok := s.m.best(&b[i]); ok {
+					mu.Lock()
+					kept = append(kept, slotCand{sl[i], c})
+					mu.Unlock()
+				}
+			})
+			s.mu.Lock()
+			s.found = append(s.found, kept...)
+			s.mu.Unlock()
 		})
-		s.mu.Lock()
-		for i, slot := range slots {
-			if found[i] {
-				s.found[slot] = results[i]
-			} else {
-				delete(s.found, slot)
-			}
-		}
-		s.mu.Unlock()
-		batch, slots = batch[:0], slots[:0]
 	}
 	var err error
 	seq(func(a providers.Account, engagements int, e error) bool {
@@ -218,8 +232,9 @@ func (s *Survey) add(ctx context.Context, platform providers.Platform, seq func(
 		if key == "@" {
 			return true
 		}
+		h := s.hash(a.Platform, key)
 		s.mu.Lock()
-		if slot, ok := s.lookup(a.Platform, key); ok {
+		if slot, ok := s.lookup(h, a.Platform, key); ok {
 			e := s.entries.at(slot)
 			e.Follower = e.Follower || follower
 			e.Engagements += engagements
@@ -229,7 +244,7 @@ func (s *Survey) add(ctx context.Context, platform providers.Platform, seq func(
 		ref := refOf(&a)
 		ref.Follower, ref.Engagements = follower, engagements
 		slot := s.entries.add(ref)
-		s.insert(a.Platform, key, slot)
+		s.insert(h, a.Platform, key, slot)
 		s.mu.Unlock()
 		batch = append(batch, a)
 		slots = append(slots, slot)
@@ -239,6 +254,7 @@ func (s *Survey) add(ctx context.Context, platform providers.Platform, seq func(
 		return true
 	})
 	flush()
+	pending.Wait()
 	if err != nil {
 		return fmt.Errorf("audience: reading accounts: %w", err)
 	}
