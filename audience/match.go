@@ -495,7 +495,7 @@ func (m *Matcher) prepareFuzzy(p *probe) {
 	}
 	if len(p.raw) < 2 && p.handle != "" {
 		if toks := handleNameTokens(a.Platform, p.handle); len(toks) >= 2 {
-			p.raw, p.fromHdl = toks, true
+			p.raw, p.fromHdl = toks[:min(len(toks), 5)], true
 		}
 	}
 	p.tokens = m.canonical(slices.Clone(p.raw))
@@ -725,24 +725,26 @@ func (m *Matcher) nameEvidence(f *features, custName string, p *probe) (float64,
 	if p.fromHdl {
 		shown = "@" + p.handle
 	}
-	var used [8]bool
+	// Token similarities, computed once (names have at most five tokens).
+	var sim [5][5]float64
+	for i, x := range ct {
+		for j, y := range at {
+			sim[i][j] = tokenSim(x, y)
+		}
+	}
+	var used, usedA [5]bool
 	matched, initials, exactN := 0, 0, 0
 	sum := 0.0
 	nick := false
-	usedA := [8]bool{}
 	for {
 		bi, bj, bs := -1, -1, 0.0
-		for i, x := range ct {
-			if i >= len(used) || used[i] {
+		for i := range ct {
+			if used[i] {
 				continue
 			}
-			for j, y := range at {
-				if j >= len(usedA) || usedA[j] {
-					continue
-				}
-				s := tokenSim(x, y)
-				if s > bs {
-					bi, bj, bs = i, j, s
+			for j := range at {
+				if !usedA[j] && sim[i][j] > bs {
+					bi, bj, bs = i, j, sim[i][j]
 				}
 			}
 		}

@@ -221,3 +221,13 @@ func TestSummaryAndExports(t *testing.T) {
 		t.Errorf("customers CSV:\n%s", buf.String())
 	}
 }
+
+func TestMatchLongNamesAndHandles(t *testing.T) {
+	m, _ := NewMatcher([]Customer{{ID: "L", Name: "Ana Maria Luisa Fernanda Sofia Garcia Lopez"}})
+	for _, a := range []providers.Account{
+		{Platform: providers.X, ID: "1", Handle: "a_b_c_d_e_f_g_h", DisplayName: ""},
+		{Platform: providers.X, ID: "2", DisplayName: "Ana Maria Luisa Fernanda Sofia Garcia Lopez Jr"},
+	} {
+		m.Match(a) // must not panic
+	}
+}
