@@ -27,7 +27,11 @@
 //     golang.org/x/time/rate limiter so that the remaining budget spreads
 //     over the time left to the reset. When the budget is spent it waits
 //     for the reset, or fails at once with *providers.RateLimitError when
-//     that wait would exceed MaxRateWait;
+//     that wait would exceed MaxRateWait. Retry-After is obeyed as the
+//     server's instruction: requests wait until then and, unless the budget
+//     is spent too, no longer, even when a later window end is known. A
+//     429 without Retry-After spends the budget until the reset; a 429's
+//     reset replaces the known one even when it is earlier;
 //   - the base http.RoundTripper. net/http's Transport repeats a request
 //     on its own when a reused connection breaks before the answer, and it
 //     deems any request carrying Idempotency-Key or X-Idempotency-Key safe

@@ -215,19 +215,52 @@ func (b *bucket) done() {
 }
 
 // learn records the end of a request and what its response said.
+//
+// What a refusal means for the requests that follow:
+//
+//   - Retry-After (on a 429 or a 503) is the server's explicit instruction
+//     for when to try again: every request of the bucket waits until then,
+//     and a 429 that carries it does not by itself spend the budget, so
+//     requests resume at that time even when a later window end is known.
+//   - A 429 without Retry-After, or one that reports nothing remaining,
+//     spends the budget: requests wait for the reset when one is known
+//     (the 429's own, else the one learned before), else for the backoff.
+//   - A spent budget with a known reset blocks until the reset, whatever
+//     Retry-After says: the server has said nothing is left until then.
+//   - A 429 is the server's word on the window in force now: its reset and
+//     remaining count replace what the bucket knew even when its reset is
+//     earlier (a limit the bucket had not seen, or a window the client
+//     guessed too long). A 2xx whose reset is more than a second before the
+//     known one is instead a late answer from an earlier window and is
+//     ignored. A reset already past is always ignored.
 func (b *bucket) learn(ri RateInfo, status int, now time.Time) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.inflight--
 	b.rollover(now)
-	if !ri.RetryAfter.IsZero() && (status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable) {
+	refused := status == http.StatusTooManyRequests
+	if !ri.RetryAfter.IsZero() && (refused || status == http.StatusServiceUnavailable) {
 		if ri.RetryAfter.After(b.blockedUntil) {
 			b.blockedUntil = ri.RetryAfter
 		}
 	}
-	if !ri.Known() {
-		return
+	if ri.Known() {
+		b.note(ri, refused, now)
 	}
+	if refused && (ri.RetryAfter.IsZero() || ri.HasRemaining && ri.Remaining == 0) {
+		// Spent until the reset. Holding requests in blockedUntil as well
+		// keeps a late 2xx from an earlier window from reopening it.
+		b.budget = 0
+		if b.reset.After(now) && b.reset.After(b.blockedUntil) {
+			b.blockedUntil = b.reset
+		}
+	}
+	b.pace(now)
+}
+
+// note takes what a response's rate-limit headers say about the window.
+// Called with b.mu held.
+func (b *bucket) note(ri RateInfo, refused bool, now time.Time) {
 	b.known = true
 	if ri.HasLimit {
 		b.limit, b.hasLimit = ri.Limit, true
@@ -243,7 +276,7 @@ func (b *bucket) learn(ri RateInfo, status int, now time.Time) {
 	switch {
 	case !reset.IsZero() && !reset.After(now):
 		// The window this response describes is already over.
-	case !reset.IsZero() && !b.reset.IsZero() && reset.Before(b.reset.Add(-time.Second)):
+	case !refused && !reset.IsZero() && !b.reset.IsZero() && reset.Before(b.reset.Add(-time.Second)):
 		// A late answer from an earlier window.
 	case ri.HasRemaining:
 		b.remaining = ri.Remaining
@@ -255,13 +288,6 @@ func (b *bucket) learn(ri RateInfo, status int, now time.Time) {
 	case !reset.IsZero():
 		b.reset = reset
 	}
-	if status == http.StatusTooManyRequests {
-		b.budget = 0
-		if ri.RetryAfter.IsZero() && b.reset.After(now) && b.reset.After(b.blockedUntil) {
-			b.blockedUntil = b.reset
-		}
-	}
-	b.pace(now)
 }
 
 // rateTransport waits on the learned limit before each attempt, hands the

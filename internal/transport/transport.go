@@ -640,7 +640,10 @@ func (c *Client) statusError(cl *call, resp *http.Response) error {
 	return e
 }
 
-// rateLimitError builds the error for a 429 answer.
+// rateLimitError builds the error for a 429 answer. Reset is when the
+// server said to try again (Retry-After, else the reset), or later when
+// the bucket holds requests back longer (a spent budget outlasts a short
+// Retry-After): the earliest time a new call can go out.
 func (c *Client) rateLimitError(cl *call, h http.Header) error {
 	now := c.now()
 	ri := c.rateInfo(h, now)
@@ -650,10 +653,11 @@ func (c *Client) rateLimitError(cl *call, h http.Header) error {
 		e.Reset = ri.RetryAfter
 	case !ri.Reset.IsZero():
 		e.Reset = ri.Reset
-	default:
-		if st := c.bucket(cl.bucket).state(); st.BlockedUntil.After(now) {
-			e.Reset = st.BlockedUntil
-		}
+	}
+	// (The bucket's own hold on a reset the answer named ends resetSlack
+	// after it; that is not a longer hold.)
+	if st := c.bucket(cl.bucket).state(); st.BlockedUntil.After(now) && st.BlockedUntil.After(e.Reset.Add(resetSlack)) {
+		e.Reset = st.BlockedUntil
 	}
 	return e
 }
