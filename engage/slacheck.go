@@ -83,7 +83,7 @@ func (in *Inbox) checkOne(ctx context.Context, c Conversation, load map[string]i
 		c.WarnedAt = now
 		if !due {
 			left := c.DueAt.Sub(now).Round(time.Minute)
-			detail := fmt.Sprintf("first response due at %s (%s left)", c.DueAt.Format(time.RFC3339), left)
+			detail := fmt.Sprintf("first response due %s (%s left)", in.localTime(c.DueAt), left)
 			audit = append(audit, AuditEntry{At: now, Actor: System, Action: ActionSLAWarning, ConversationID: c.ID, Detail: detail})
 			events = append(events, Event{Kind: EventSLAWarning, At: now, Staff: c.Assignee, Detail: detail})
 			counts.Warned++
@@ -91,7 +91,7 @@ func (in *Inbox) checkOne(ctx context.Context, c Conversation, load map[string]i
 	}
 	if due && c.BreachedAt.IsZero() {
 		c.BreachedAt = now
-		detail := fmt.Sprintf("first response was due at %s", c.DueAt.Format(time.RFC3339))
+		detail := fmt.Sprintf("first response was due %s", in.localTime(c.DueAt))
 		audit = append(audit, AuditEntry{At: now, Actor: System, Action: ActionSLABreach, ConversationID: c.ID, Detail: detail})
 		events = append(events, Event{Kind: EventSLABreach, At: now, Staff: c.Assignee, Detail: detail})
 		counts.Breached++
@@ -126,6 +126,11 @@ func (in *Inbox) checkOne(ctx context.Context, c Conversation, load map[string]i
 	}
 	in.events.publish(events...)
 	return nil
+}
+
+// localTime formats t in the SLA's business-hours time zone.
+func (in *Inbox) localTime(t time.Time) string {
+	return t.In(in.cfg.sla.Hours.Location()).Format("Mon 2 Jan 15:04 MST")
 }
 
 // escalation reassigns c to the escalation target, raises its priority and
