@@ -40,15 +40,6 @@ type Evidence struct {
 	Weight float64 `json:"weight"`
 }
 
-// Source says how an account came to be matched.
-type Source string
-
-// Sources.
-const (
-	SourceFollower Source = "follower"
-	SourceEngager  Source = "engager"
-)
-
 // AccountRef is the part of an account that results keep.
 type AccountRef struct {
 	Platform    providers.Platform `json:"platform"`
