@@ -131,6 +131,7 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, keep func(Customer)
 			}
 		}
 	}
+	im.cfg.logger.Debug("audience: import done", "read", rep.Read, "kept", rep.Kept, "rejected", rep.Rejected)
 	return rep, nil
 }
 
@@ -163,6 +164,8 @@ func (im *Importer) ReadAll(ctx context.Context, r io.Reader) ([]Customer, Repor
 		}
 	}
 	rep.Customers = list.Len()
+	im.cfg.logger.Debug("audience: import done", "read", rep.Read, "kept", rep.Kept,
+		"rejected", rep.Rejected, "duplicates", rep.Duplicates)
 	return list.Customers(), rep, nil
 }
 

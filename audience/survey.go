@@ -255,6 +255,7 @@ func (s *Survey) add(ctx context.Context, platform providers.Platform, seq func(
 	})
 	flush()
 	pending.Wait()
+	s.m.cfg.logger.Debug("audience: accounts added", "platform", platform, "accounts", s.entries.n, "matched", len(s.found))
 	if err != nil {
 		return fmt.Errorf("audience: reading accounts: %w", err)
 	}
