@@ -519,3 +519,48 @@ func TestReplyTransientFailureStaysQueued(t *testing.T) {
 		t.Errorf("%d copies", n)
 	}
 }
+
+// racingStore lets another process run a whole sync just before this
+// process stores its first batch: the loser must notice, write nothing and
+// stop.
+type racingStore struct {
+	engage.Store
+	once  sync.Once
+	rival func()
+}
+
+func (s *racingStore) IngestBatch(ctx context.Context, b engage.Batch) error {
+	s.once.Do(s.rival)
+	return s.Store.IngestBatch(ctx, b)
+}
+
+func TestSyncLosingTheRaceStopsCleanly(t *testing.T) {
+	ctx := t.Context()
+	w := newWorld(t, nil)
+	for i := range 6 {
+		w.post("alice", fmt.Sprintf("@bakery question %d?", i), providers.Ref{})
+	}
+	rival := w.newInbox()
+	var rivalRes engage.SyncResult
+	rs := &racingStore{Store: w.store, rival: func() {
+		var err error
+		if rivalRes, err = rival.Sync(ctx, "bakery"); err != nil {
+			t.Error(err)
+		}
+	}}
+	loser, err := engage.New(engage.WithStore(rs), engage.WithAccount("bakery", w.bakery), engage.WithClock(w.clock.Now), engage.WithBatchSize(4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := loser.Sync(ctx, "bakery")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Contended || res.New != 0 || rivalRes.New != 6 {
+		t.Errorf("loser %+v, rival %+v; want the loser contended with nothing stored, the rival storing all 6", res, rivalRes)
+	}
+	convs, _ := w.inbox.Conversations(ctx, engage.ConversationFilter{})
+	if len(convs) != 6 {
+		t.Errorf("%d conversations, want 6", len(convs))
+	}
+}

@@ -1,6 +1,3 @@
-// Package engagetest is the conformance suite for engage.Store
-// implementations: every store (the in-memory one, the SQL ones) must pass
-// RunStore, so the inbox behaves the same on each.
 package engagetest
 
 import (
