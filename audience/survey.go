@@ -255,7 +255,10 @@ func (s *Survey) add(ctx context.Context, platform providers.Platform, seq func(
 	})
 	flush()
 	pending.Wait()
-	s.m.cfg.logger.Debug("audience: accounts added", "platform", platform, "accounts", s.entries.n, "matched", len(s.found))
+	s.mu.Lock()
+	accounts, matched := s.entries.n, len(s.found)
+	s.mu.Unlock()
+	s.m.cfg.logger.Debug("audience: accounts added", "platform", platform, "accounts", accounts, "matched", matched)
 	if err != nil {
 		return fmt.Errorf("audience: reading accounts: %w", err)
 	}
