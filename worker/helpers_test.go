@@ -1,0 +1,172 @@
+package worker
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rapportkit/rapport/campaign"
+	"github.com/rapportkit/rapport/providers"
+	"github.com/rapportkit/rapport/store"
+)
+
+// postgresEnv names the variable holding a PostgreSQL DSN for the tests;
+// .ci/run sets it after starting a server on 127.0.0.1.
+const postgresEnv = "RAPPORT_TEST_POSTGRES"
+
+var skipNote sync.Once
+
+// sqliteDSN returns a fresh SQLite database file.
+func sqliteDSN(t testing.TB) string {
+	t.Helper()
+	return "sqlite:" + filepath.Join(t.TempDir(), "rapport.db")
+}
+
+// postgresDSN creates a schema of its own for the test and returns a DSN
+// whose search_path points at it. Without PostgreSQL it skips the test.
+func postgresDSN(t testing.TB) string {
+	t.Helper()
+	base := os.Getenv(postgresEnv)
+	if base == "" {
+		skipNote.Do(func() {
+			fmt.Fprintf(os.Stderr, "worker: PostgreSQL tests SKIPPED: set %s to a DSN (as .ci/run does) to run them\n", postgresEnv)
+		})
+		t.Skipf("PostgreSQL not configured: set %s to run this test", postgresEnv)
+	}
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	schema := "w_" + hex.EncodeToString(b[:])
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
+		t.Fatalf("create schema: %v", err)
+	}
+	t.Cleanup(func() {
+		a, err := sql.Open("pgx", base)
+		if err == nil {
+			_, _ = a.Exec("DROP SCHEMA " + schema + " CASCADE")
+			a.Close()
+		}
+	})
+	sep := "?"
+	if strings.Contains(base, "?") {
+		sep = "&"
+	}
+	return base + sep + "search_path=" + schema
+}
+
+// dsnFor returns a fresh database of the dialect (skipping PostgreSQL when
+// it is not configured).
+func dsnFor(t testing.TB, d store.Dialect) string {
+	t.Helper()
+	if d == store.Postgres {
+		return postgresDSN(t)
+	}
+	return sqliteDSN(t)
+}
+
+func openStore(t testing.TB, dsn string) *store.DB {
+	t.Helper()
+	db, err := store.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// engines lists the ways a test runs: River on SQLite, River on
+// PostgreSQL, and in process (over SQLite).
+var engines = []struct {
+	name      string
+	dialect   store.Dialect
+	inProcess bool
+}{
+	{"sqlite", store.SQLite, false},
+	{"postgres", store.Postgres, false},
+	{"inprocess", store.SQLite, true},
+}
+
+// testOptions are fast settings for tests.
+func testOptions(extra ...Option) []Option {
+	if os.Getenv("WORKER_TEST_LOG") != "" {
+		extra = append(extra, WithLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	}
+	return append([]Option{
+		WithPollInterval(20 * time.Millisecond),
+		WithJobTimeout(5 * time.Second),
+		WithRescueAfter(10 * time.Second),
+		WithRetryBackoff(0, 50*time.Millisecond),
+		WithDiscoveryInterval(100 * time.Millisecond),
+	}, extra...)
+}
+
+// addEntries puts n outbox entries of a plan in the store, due at due(i),
+// with their approval at "scheduled" as campaign.Publisher.Schedule leaves
+// it. (Schedule works in whole minutes of the business's wall clock;
+// tests need sub-second due times.)
+func addEntries(t testing.TB, ws *store.Workspace, planID string, platform providers.Platform, account string, n int, due func(i int) time.Time) []campaign.OutboxEntry {
+	t.Helper()
+	ctx := context.Background()
+	st := ws.Campaign()
+	out := make([]campaign.OutboxEntry, n)
+	for i := range n {
+		item := fmt.Sprintf("item-%05d", i)
+		at := due(i).UTC()
+		e, err := st.AddOutbox(ctx, campaign.OutboxEntry{
+			ID: campaign.OutboxID(planID, item), PlanID: planID, ItemID: item, Platform: platform, Account: account,
+			Draft: providers.Draft{Text: fmt.Sprintf("Post %d of %s: fresh bread at %s", i, planID, at.Format("15:04:05.000")), IdempotencyKey: providers.NewIdempotencyKey()},
+			DueAt: at, State: campaign.OutboxPending, NextAttemptAt: at, UpdatedAt: at,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.AddTransition(ctx, campaign.Transition{PlanID: planID, ItemID: item, Seq: 1, From: campaign.StateDraft, To: campaign.StateScheduled, By: "test", At: at}); err != nil {
+			t.Fatal(err)
+		}
+		out[i] = e
+	}
+	return out
+}
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t testing.TB, d time.Duration, what string, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		ok, state := cond()
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s (%s)", d, what, state)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// countStates counts a plan's outbox entries by state.
+func countStates(t testing.TB, ws *store.Workspace, planID string) map[campaign.OutboxState]int {
+	t.Helper()
+	es, err := ws.Campaign().PlanOutbox(context.Background(), planID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[campaign.OutboxState]int{}
+	for _, e := range es {
+		m[e.State]++
+	}
+	return m
+}
