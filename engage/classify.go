@@ -588,6 +588,9 @@ func (rc *RuleClassifier) classify(text string) Triage {
 	caps := 0
 	var signals []string
 	signal := func(s string) {
+		if signals == nil {
+			signals = make([]string, 0, 8)
+		}
 		if len(signals) < 12 {
 			signals = append(signals, s)
 		}

@@ -16,7 +16,14 @@ import (
 type BusinessHours struct {
 	loc    *time.Location
 	week   [7][]span // by time.Weekday
-	closed map[string]bool
+	closed map[civilDate]bool
+}
+
+// civilDate is a calendar day in the hours' zone.
+type civilDate struct {
+	y int
+	m time.Month
+	d int
 }
 
 // span is an opening interval in minutes after local midnight; end may be
@@ -29,7 +36,7 @@ func NewBusinessHours(loc *time.Location) *BusinessHours {
 	if loc == nil {
 		loc = time.UTC
 	}
-	return &BusinessHours{loc: loc, closed: map[string]bool{}}
+	return &BusinessHours{loc: loc, closed: map[civilDate]bool{}}
 }
 
 // Weekdays returns hours in loc open Monday to Friday during the given
@@ -105,10 +112,11 @@ func parseClock(s string) (int, error) {
 // day.
 func (h *BusinessHours) Close(dates ...string) error {
 	for _, d := range dates {
-		if _, err := time.ParseInLocation(time.DateOnly, d, h.loc); err != nil {
+		t, err := time.ParseInLocation(time.DateOnly, d, h.loc)
+		if err != nil {
 			return fmt.Errorf("engage: business hours: closed date %q: want YYYY-MM-DD", d)
 		}
-		h.closed[d] = true
+		h.closed[civilDate{t.Year(), t.Month(), t.Day()}] = true
 	}
 	return nil
 }
@@ -132,7 +140,7 @@ func (h *BusinessHours) validate() error {
 // starts at (y, m, d), in order, until fn returns false.
 func (h *BusinessHours) intervals(y int, m time.Month, d int, fn func(open, close time.Time) bool) bool {
 	day := time.Date(y, m, d, 12, 0, 0, 0, h.loc) // noon: safe from DST shifts
-	if h.closed[day.Format(time.DateOnly)] {
+	if len(h.closed) > 0 && h.closed[civilDate{day.Year(), day.Month(), day.Day()}] {
 		return true
 	}
 	for _, s := range h.week[day.Weekday()] {

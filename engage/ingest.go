@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/rapportkit/rapport/providers"
@@ -59,8 +60,10 @@ func (in *Inbox) ingest(ctx context.Context, a *account, source Source, its []pr
 	l := in.lock("ingest:" + a.id)
 	l.Lock()
 	defer l.Unlock()
+	buf := bufferPool.Get().(*ingestBuffers)
+	defer buf.release()
 	for attempt := 1; ; attempt++ {
-		res, batch, events, err := in.prepare(ctx, a, self, source, its, cursor)
+		res, batch, events, err := in.prepare(ctx, buf, a, self, source, its, cursor)
 		if err != nil {
 			return res, err
 		}
@@ -88,6 +91,33 @@ func (in *Inbox) ingest(ctx context.Context, a *account, source Source, its []pr
 	}
 }
 
+// ingestBuffers are the large scratch slices of one ingest, reused across
+// batches: stores copy what they keep, so the buffers are free again once
+// IngestBatch returns.
+type ingestBuffers struct {
+	items   []Item
+	touched []Conversation
+	cands   []candidate
+}
+
+var bufferPool = sync.Pool{New: func() any { return new(ingestBuffers) }}
+
+func (b *ingestBuffers) release() {
+	clear(b.items[:cap(b.items)])
+	clear(b.touched[:cap(b.touched)])
+	clear(b.cands[:cap(b.cands)])
+	b.items, b.touched, b.cands = b.items[:0], b.touched[:0], b.cands[:0]
+	bufferPool.Put(b)
+}
+
+// grow returns s emptied, with room for n elements.
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, 0, n)
+	}
+	return s[:0]
+}
+
 // candidate is an interaction on its way into a batch.
 type candidate struct {
 	idx     int                    // in the batch's items
@@ -99,15 +129,16 @@ type candidate struct {
 	keep    bool
 }
 
-func (in *Inbox) prepare(ctx context.Context, a *account, self providers.Account, source Source, its []providers.Interaction, cursor *CursorMove) (IngestResult, Batch, []Event, error) {
+func (in *Inbox) prepare(ctx context.Context, buf *ingestBuffers, a *account, self providers.Account, source Source, its []providers.Interaction, cursor *CursorMove) (IngestResult, Batch, []Event, error) {
 	res := IngestResult{Received: len(its)}
 	now := in.now()
 	batch := Batch{Cursor: cursor}
 
 	// 1. Drop our own posts and repeats within the batch. The items are
 	// built once, in place (interactions are large).
-	items := make([]Item, 0, len(its))
-	cands := make([]candidate, 0, len(its))
+	buf.items = grow(buf.items, len(its))
+	buf.cands = grow(buf.cands, len(its))
+	items, cands := buf.items, buf.cands
 	inBatch := make(map[InteractionKey]bool, len(its))
 	for _, it := range its {
 		if it.Platform == "" {
@@ -207,7 +238,8 @@ func (in *Inbox) prepare(ctx context.Context, a *account, self providers.Account
 	// 5. Thread, create and update conversations.
 	// Touched and created conversations, in the batch's own slice (never
 	// reallocated: at most one per candidate) so pointers stay valid.
-	touched := make([]Conversation, 0, len(cands))
+	buf.touched = grow(buf.touched, len(cands))
+	touched := buf.touched
 	convs := make(map[string]*Conversation, len(cands))
 	local := make(map[string]string, len(cands)) // keys added by this batch
 	var load map[string]int

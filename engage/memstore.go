@@ -155,14 +155,26 @@ func (s *MemoryStore) IngestBatch(ctx context.Context, b Batch) error {
 		}
 	}
 
-	// Apply.
+	// Apply. New records of a batch share one allocation.
+	fresh := 0
 	for _, c := range b.Conversations {
-		s.putConversation(c)
+		if c.Version == 0 {
+			fresh++
+		}
 	}
-	for _, it := range b.Items {
+	slots := make([]Conversation, fresh)
+	for _, c := range b.Conversations {
+		var slot *Conversation
+		if c.Version == 0 {
+			slot, slots = &slots[0], slots[1:]
+		}
+		s.putConversation(c, slot)
+	}
+	items := make([]Item, len(b.Items))
+	for i, it := range b.Items {
 		k := it.Key()
-		stored := cloneItem(it)
-		s.items[k] = &stored
+		items[i] = cloneItem(it)
+		s.items[k] = &items[i]
 		if it.ConversationID != "" {
 			s.convItems[it.ConversationID] = append(s.convItems[it.ConversationID], k)
 		}
@@ -200,8 +212,10 @@ func (s *MemoryStore) checkCursor(m CursorMove) error {
 	return nil
 }
 
-// putConversation stores c with Version+1, keeping the indexes.
-func (s *MemoryStore) putConversation(c Conversation) {
+// putConversation stores c with Version+1, keeping the indexes. An
+// existing conversation is overwritten in place (the store never hands its
+// pointers out); a new one goes into slot, when given, or a new allocation.
+func (s *MemoryStore) putConversation(c Conversation, slot *Conversation) {
 	oldp, existed := s.convs[c.ID]
 	var old Conversation
 	if existed {
@@ -224,8 +238,16 @@ func (s *MemoryStore) putConversation(c Conversation) {
 		s.load[c.Assignee]++
 	}
 	c.Version++
-	stored := cloneConversation(c)
-	s.convs[c.ID] = &stored
+	switch {
+	case existed:
+		*oldp = cloneConversation(c)
+	case slot != nil:
+		*slot = cloneConversation(c)
+		s.convs[c.ID] = slot
+	default:
+		stored := cloneConversation(c)
+		s.convs[c.ID] = &stored
+	}
 }
 
 const auditChunk = 4096
@@ -434,7 +456,7 @@ func (s *MemoryStore) UpdateConversation(ctx context.Context, u ConversationUpda
 			return Conversation{}, fmt.Errorf("engage: update conversation %q: %w", c.ID, err)
 		}
 	}
-	s.putConversation(c)
+	s.putConversation(c, nil)
 	for _, k := range u.Keys {
 		s.keys[k] = c.ID
 	}

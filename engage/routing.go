@@ -165,17 +165,23 @@ func eligible(s Staff, c Conversation, now time.Time, load int, ignoreCapacity b
 // "" when nobody is available: the lowest load relative to capacity, then
 // the lowest load, then pool order.
 func (r *router) pick(c Conversation, pool []string, skill string, now time.Time, load map[string]int, exclude string, ignoreCapacity bool) string {
-	ids := pool
-	if len(ids) == 0 {
-		ids = make([]string, len(r.team))
-		for i, s := range r.team {
-			ids[i] = s.ID
-		}
+	n := len(pool)
+	if n == 0 {
+		n = len(r.team)
 	}
 	best, bestRatio, bestLoad := "", 0.0, 0
-	for _, id := range ids {
-		s, ok := r.staff(id)
-		if !ok || id == exclude {
+	for i := range n {
+		var s Staff
+		if len(pool) > 0 {
+			var ok bool
+			if s, ok = r.staff(pool[i]); !ok {
+				continue
+			}
+		} else {
+			s = r.team[i]
+		}
+		id := s.ID
+		if id == exclude {
 			continue
 		}
 		if skill != "" && !s.HasSkill(skill) {
