@@ -10,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rapportkit/rapport/analytics"
+	"github.com/rapportkit/rapport/campaign"
+	"github.com/rapportkit/rapport/engage"
 	"github.com/rapportkit/rapport/providers"
 )
 
@@ -106,32 +109,93 @@ func TestConcurrentOpen(t *testing.T) {
 	}
 }
 
+// versionedData writes and checks one record of each store that exists at
+// a schema version, so upgrades are tested with data in every table.
+var versionedData = []struct {
+	since int
+	write func(ctx context.Context, w *Workspace) error
+	check func(ctx context.Context, w *Workspace) error
+}{
+	{1, func(ctx context.Context, w *Workspace) error {
+		return w.Tokens().SaveToken(ctx, "mastodon:acme", providers.Token{AccessToken: "tok"})
+	}, func(ctx context.Context, w *Workspace) error {
+		tok, err := w.Tokens().LoadToken(ctx, "mastodon:acme")
+		if err == nil && tok.AccessToken != "tok" {
+			err = fmt.Errorf("token %v", tok)
+		}
+		return err
+	}},
+	{2, func(ctx context.Context, w *Workspace) error {
+		return w.Snapshots().AppendFollowerSnapshots(ctx, analytics.FollowerSnapshot{Platform: "mastodon", Account: "1",
+			MeasuredAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Followers: providers.Known(7)})
+	}, func(ctx context.Context, w *Workspace) error {
+		got, err := providers.Collect(w.Snapshots().FollowerSnapshots(ctx, analytics.SnapshotQuery{}))
+		if err == nil && (len(got) != 1 || got[0].Followers.Value != 7) {
+			err = fmt.Errorf("snapshots %v", got)
+		}
+		return err
+	}},
+	{3, func(ctx context.Context, w *Workspace) error {
+		_, err := w.Campaign().SavePlan(ctx, campaign.Plan{ID: "launch", Name: "Launch"})
+		return err
+	}, func(ctx context.Context, w *Workspace) error {
+		p, err := w.Campaign().Plan(ctx, "launch")
+		if err == nil && p.Name != "Launch" {
+			err = fmt.Errorf("plan %v", p.Name)
+		}
+		return err
+	}},
+	{4, func(ctx context.Context, w *Workspace) error {
+		return w.Engage().MoveCursor(ctx, engage.CursorMove{Key: "k", To: "c1"})
+	}, func(ctx context.Context, w *Workspace) error {
+		c, err := w.Engage().Cursor(ctx, "k")
+		if err == nil && c != "c1" {
+			err = fmt.Errorf("cursor %q", c)
+		}
+		return err
+	}},
+}
+
 // TestUpgradeFromEveryVersion migrates to each earlier version, writes a
-// token there, then opens with this build: the upgrade succeeds and the
-// data written before it is intact.
+// record into every store that exists at that version, then opens with
+// this build: the upgrade succeeds and everything written before it reads
+// back intact.
 func TestUpgradeFromEveryVersion(t *testing.T) {
 	ctx := context.Background()
+	if len(versionedData) != LatestSchemaVersion() {
+		t.Fatalf("versionedData covers %d versions, the schema has %d: add the new version's data", len(versionedData), LatestSchemaVersion())
+	}
 	for v := 1; v < LatestSchemaVersion(); v++ {
 		for d, dsn := range dialectDSNs(t) {
 			old, err := Open(ctx, dsn, withTargetVersion(v), WithKeyring(testKeyring(t)))
 			if err != nil {
 				t.Fatalf("%s v%d: %v", d, v, err)
 			}
-			w := mustWorkspace(t, old, "acme")
-			if err := w.Tokens().SaveToken(ctx, "mastodon:acme", providers.Token{AccessToken: "tok"}); err != nil {
-				t.Fatalf("%s v%d: save: %v", d, v, err)
-			}
 			if got, _ := old.SchemaVersion(ctx); got != v {
 				t.Fatalf("%s: at version %d, want %d", d, got, v)
+			}
+			w := mustWorkspace(t, old, "acme")
+			for _, vd := range versionedData {
+				if vd.since <= v {
+					if err := vd.write(ctx, w); err != nil {
+						t.Fatalf("%s v%d: write data of v%d: %v", d, v, vd.since, err)
+					}
+				}
 			}
 			old.Close()
 			db, err := Open(ctx, dsn, WithKeyring(testKeyring(t)))
 			if err != nil {
 				t.Fatalf("%s: upgrade from v%d: %v", d, v, err)
 			}
-			tok, err := mustWorkspace(t, db, "acme").Tokens().LoadToken(ctx, "mastodon:acme")
-			if err != nil || tok.AccessToken != "tok" {
-				t.Fatalf("%s: after upgrade from v%d: %v %v", d, v, tok, err)
+			w = mustWorkspace(t, db, "acme")
+			for _, vd := range versionedData {
+				if vd.since <= v {
+					if err := vd.check(ctx, w); err != nil {
+						t.Fatalf("%s: after upgrade from v%d, data of v%d: %v", d, v, vd.since, err)
+					}
+				} else if err := vd.write(ctx, w); err != nil {
+					t.Fatalf("%s: after upgrade from v%d, the v%d tables do not work: %v", d, v, vd.since, err)
+				}
 			}
 			db.Close()
 		}
