@@ -16,8 +16,8 @@ import (
 type MemoryStore struct {
 	mu sync.RWMutex
 
-	items     map[InteractionKey]*Item
-	convItems map[string][]InteractionKey
+	items     map[InteractionKey]*storedItem
+	convItems map[string]itemChain
 
 	convs    map[string]*Conversation
 	byAuthor map[AuthorKey][]string
@@ -35,6 +35,15 @@ type MemoryStore struct {
 	samples []ResponseSample
 }
 
+// storedItem is an item with the next item of its conversation.
+type storedItem struct {
+	Item
+	next *storedItem
+}
+
+// itemChain links a conversation's items in the order they were stored.
+type itemChain struct{ head, tail *storedItem }
+
 var (
 	_ Store               = (*MemoryStore)(nil)
 	_ ConversationCounter = (*MemoryStore)(nil)
@@ -43,8 +52,8 @@ var (
 // NewMemoryStore returns an empty MemoryStore.
 func NewMemoryStore() *MemoryStore {
 	return &MemoryStore{
-		items:     map[InteractionKey]*Item{},
-		convItems: map[string][]InteractionKey{},
+		items:     map[InteractionKey]*storedItem{},
+		convItems: map[string]itemChain{},
 		convs:     map[string]*Conversation{},
 		byAuthor:  map[AuthorKey][]string{},
 		keys:      map[string]string{},
@@ -170,13 +179,20 @@ func (s *MemoryStore) IngestBatch(ctx context.Context, b Batch) error {
 		}
 		s.putConversation(c, slot)
 	}
-	items := make([]Item, len(b.Items))
+	items := make([]storedItem, len(b.Items))
 	for i, it := range b.Items {
-		k := it.Key()
-		items[i] = cloneItem(it)
-		s.items[k] = &items[i]
-		if it.ConversationID != "" {
-			s.convItems[it.ConversationID] = append(s.convItems[it.ConversationID], k)
+		p := &items[i]
+		p.Item = cloneItem(it)
+		s.items[it.Key()] = p
+		if id := it.ConversationID; id != "" {
+			ch := s.convItems[id]
+			if ch.head == nil {
+				ch.head = p
+			} else {
+				ch.tail.next = p
+			}
+			ch.tail = p
+			s.convItems[id] = ch
 		}
 	}
 	for k, id := range batchKeys {
@@ -216,10 +232,8 @@ func (s *MemoryStore) checkCursor(m CursorMove) error {
 // existing conversation is overwritten in place (the store never hands its
 // pointers out); a new one goes into slot, when given, or a new allocation.
 func (s *MemoryStore) putConversation(c Conversation, slot *Conversation) {
-	oldp, existed := s.convs[c.ID]
-	var old Conversation
+	old, existed := s.convs[c.ID]
 	if existed {
-		old = *oldp
 		if old.State == StateAssigned && old.Assignee != "" {
 			s.load[old.Assignee]--
 			if s.load[old.Assignee] == 0 {
@@ -240,7 +254,7 @@ func (s *MemoryStore) putConversation(c Conversation, slot *Conversation) {
 	c.Version++
 	switch {
 	case existed:
-		*oldp = cloneConversation(c)
+		*old = cloneConversation(c)
 	case slot != nil:
 		*slot = cloneConversation(c)
 		s.convs[c.ID] = slot
@@ -275,7 +289,7 @@ func (s *MemoryStore) Interaction(ctx context.Context, key InteractionKey) (Item
 	if !ok {
 		return Item{}, fmt.Errorf("engage: interaction %s/%s: %w", key.Platform, key.ID, ErrNotFound)
 	}
-	return cloneItem(*it), nil
+	return cloneItem(it.Item), nil
 }
 
 // ConversationItems implements InteractionStore.
@@ -285,10 +299,9 @@ func (s *MemoryStore) ConversationItems(ctx context.Context, conversationID stri
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	keys := s.convItems[conversationID]
-	out := make([]Item, 0, len(keys))
-	for _, k := range keys {
-		out = append(out, cloneItem(*s.items[k]))
+	var out []Item
+	for p := s.convItems[conversationID].head; p != nil; p = p.next {
+		out = append(out, cloneItem(p.Item))
 	}
 	return out, nil
 }
