@@ -150,6 +150,9 @@ func (s *Server) publish(w http.ResponseWriter, r *http.Request) {
 	if s.PublishDelay > 0 {
 		time.Sleep(s.PublishDelay)
 	}
+	if d.IdempotencyKey != "" && s.net.CountByIdempotencyKey(d.IdempotencyKey) > 0 {
+		s.count("publish_replayed")
+	}
 	// The publish goes ahead even if the caller went away: as on a real
 	// platform, a request that arrived is applied.
 	p, err := c.Publish(context.WithoutCancel(r.Context()), d)
