@@ -241,7 +241,9 @@ type Signature struct {
 }
 
 // DefaultSignature signs "^Sam" and, when short of room, "^SL".
-var DefaultSignature = Signature{Format: "^{{first_name}}", Short: "^{{initials}}"}
+func DefaultSignature() Signature {
+	return Signature{Format: "^{{first_name}}", Short: "^{{initials}}"}
+}
 
 // WithSignature sets the signature format for a platform ("" platform:
 // every platform without its own).
@@ -360,6 +362,7 @@ type Inbox struct {
 	mu       sync.Mutex
 	accounts map[string]*account
 	locks    map[string]*sync.Mutex
+	buffers  sync.Pool // *ingestBuffers
 }
 
 type account struct {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"iter"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/rapportkit/rapport/providers"
@@ -60,8 +59,14 @@ func (in *Inbox) ingest(ctx context.Context, a *account, source Source, its []pr
 	l := in.lock("ingest:" + a.id)
 	l.Lock()
 	defer l.Unlock()
-	buf := bufferPool.Get().(*ingestBuffers)
-	defer buf.release()
+	buf, _ := in.buffers.Get().(*ingestBuffers)
+	if buf == nil {
+		buf = new(ingestBuffers)
+	}
+	defer func() {
+		buf.reset()
+		in.buffers.Put(buf)
+	}()
 	for attempt := 1; ; attempt++ {
 		res, batch, events, err := in.prepare(ctx, buf, a, self, source, its, cursor)
 		if err != nil {
@@ -100,14 +105,13 @@ type ingestBuffers struct {
 	cands   []candidate
 }
 
-var bufferPool = sync.Pool{New: func() any { return new(ingestBuffers) }}
-
-func (b *ingestBuffers) release() {
+// reset drops what the buffers point to, so the garbage collector can free
+// it while they wait in the pool.
+func (b *ingestBuffers) reset() {
 	clear(b.items[:cap(b.items)])
 	clear(b.touched[:cap(b.touched)])
 	clear(b.cands[:cap(b.cands)])
 	b.items, b.touched, b.cands = b.items[:0], b.touched[:0], b.cands[:0]
-	bufferPool.Put(b)
 }
 
 // grow returns s emptied, with room for n elements.

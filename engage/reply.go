@@ -176,7 +176,7 @@ func (in *Inbox) signature(s Staff, platform providers.Platform, short bool) str
 	f, ok := in.cfg.signatures[platform]
 	if !ok {
 		if f, ok = in.cfg.signatures[""]; !ok {
-			f = DefaultSignature
+			f = DefaultSignature()
 		}
 	}
 	format := f.Format
