@@ -551,3 +551,67 @@ func TestNewValidatesOptions(t *testing.T) {
 		t.Errorf("sync of unknown account: %v", err)
 	}
 }
+
+func TestConcurrentListens(t *testing.T) {
+	ctx := t.Context()
+	w := newWorld(t, []memory.Option{memory.WithPageSize(3)})
+	ss, err := w.inbox.SaveSearch(ctx, engage.SavedSearch{Account: "bakery", Name: "brand", Kind: engage.SearchBrand, Query: "crumb & co"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 12 {
+		w.clock.Advance(time.Minute)
+		w.post([]string{"alice", "bob", "carol"}[i%3], "Crumb & Co has the best buns, visit number "+string(rune('a'+i)), providers.Ref{})
+	}
+	var wg sync.WaitGroup
+	results := make([]engage.ListenResult, 3)
+	for i := range 3 {
+		in := w.newInbox(engage.WithBatchSize(2)) // three processes
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var err error
+			if results[i], err = in.Listen(ctx, ss.ID); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	stored := 0
+	for _, r := range results {
+		stored += r.New
+	}
+	convs, _ := w.inbox.Conversations(ctx, engage.ConversationFilter{})
+	if stored != 12 || len(convs) != 12 {
+		t.Errorf("three concurrent listens stored %d posts in %d conversations, want 12 and 12", stored, len(convs))
+	}
+	if res, err := w.inbox.Listen(ctx, ss.ID); err != nil || res.New != 0 {
+		t.Errorf("listen afterwards: %+v, %v", res, err)
+	}
+}
+
+func TestRoutingByLanguage(t *testing.T) {
+	ctx := t.Context()
+	w := newWorld(t, nil, engage.WithTeam(
+		engage.Staff{ID: "ana", Name: "Ana", Languages: []string{"es"}},
+		engage.Staff{ID: "ben", Name: "Ben", Languages: []string{"en"}},
+	))
+	alice := w.client("alice")
+	if _, err := alice.Publish(ctx, providers.Draft{Text: "@bakery ¿tenéis pan sin gluten?", Language: "es-ES"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := alice.Publish(ctx, providers.Draft{Text: "@bakery any gluten free bread?", Language: "en"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.inbox.Sync(ctx, "bakery"); err != nil {
+		t.Fatal(err)
+	}
+	cs, _ := w.inbox.Conversations(ctx, engage.ConversationFilter{})
+	got := map[string]string{}
+	for _, c := range cs {
+		got[c.Language] = c.Assignee
+	}
+	if got["es-ES"] != "ana" || got["en"] != "ben" {
+		t.Errorf("assignees by language %v", got)
+	}
+}
