@@ -269,3 +269,19 @@ func BenchmarkRuleClassifier(b *testing.B) {
 		rc.classify(msgs[i%len(msgs)].Text)
 	}
 }
+
+func FuzzRuleClassifier(f *testing.F) {
+	for _, s := range []string{"", "hello?", "NOT HAPPY!!! 😡", "@x @y #tag http://a.b/c", "can't won't don’t", "x-\n-y", "\xff\xfe", "👍🏽‍♀️", "£4.50 $5 €6"} {
+		f.Add(s)
+	}
+	rc, err := NewRuleClassifier()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		tr := rc.classify(text)
+		if !tr.Intent.Valid() || tr.Priority < PriorityLow || tr.Priority > PriorityUrgent || tr.Sentiment < -1 || tr.Sentiment > 1 {
+			t.Fatalf("%q: %+v", text, tr)
+		}
+	})
+}
