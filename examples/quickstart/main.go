@@ -1,86 +1,80 @@
-// Command quickstart shows rapport end to end on the in-memory network: a
-// bakery publishes, reads its mentions and answers each one personally.
 package main
 
 import (
 	"context"
+	_ "embed"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"time"
-
-	"github.com/rapportkit/rapport/providers"
-	"github.com/rapportkit/rapport/providers/memory"
+	_ "time/tzdata" // the bakery's time zone, even where the system has no zone database
 )
 
+// exampleCustomers is the bakery's customer list as its CRM exports it,
+// broken rows included.
+//
+//go:embed customers.csv
+var exampleCustomers []byte
+
+// config holds the program's flags.
+type config struct {
+	// Weeks is the number of simulated weeks (2 to 12).
+	Weeks int
+	// Seed makes the run reproducible.
+	Seed int64
+	// Out is the folder for the report and the SQLite database.
+	Out string
+	// Customers is a customer list to import instead of the built-in one.
+	Customers string
+	// Compare also runs the same audience against a bakery without the
+	// practices, for the summary's comparison.
+	Compare bool
+}
+
 func main() {
-	seed := flag.Int64("seed", 1, "seed of the simulated network")
+	cfg := config{}
+	flag.IntVar(&cfg.Weeks, "weeks", 8, "number of simulated weeks (2 to 12)")
+	flag.Int64Var(&cfg.Seed, "seed", 1, "seed of the simulation: the same seed gives the same run")
+	flag.StringVar(&cfg.Out, "out", "rapport-out", "folder for the report and the SQLite database (created if needed)")
+	flag.StringVar(&cfg.Customers, "customers", "", "customer list (CSV) to import instead of the built-in example")
+	flag.BoolVar(&cfg.Compare, "compare", true, "also simulate the same audience without the practices, for comparison")
 	flag.Parse()
-	if err := run(context.Background(), os.Stdout, *seed); err != nil {
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	began := time.Now()
+	if err := run(ctx, os.Stdout, cfg); err != nil {
 		fmt.Fprintln(os.Stderr, "quickstart:", err)
 		os.Exit(1)
 	}
+	fmt.Printf("Finished in %s.\n", time.Since(began).Round(10*time.Millisecond))
 }
 
-func run(ctx context.Context, w io.Writer, seed int64) error {
-	clock := memory.NewClock(time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC))
-	net, err := memory.NewNetwork(memory.WithClock(clock.Now), memory.WithSeed(seed))
-	if err != nil {
-		return err
+// run is the whole quickstart: it writes its progress and summary to w and
+// its files to cfg.Out.
+func run(ctx context.Context, w io.Writer, cfg config) error {
+	if cfg.Weeks < 2 || cfg.Weeks > maxWeeks {
+		return fmt.Errorf("-weeks %d: choose 2 to %d", cfg.Weeks, maxWeeks)
 	}
-	for _, a := range []providers.Account{
-		{Handle: "bakery", DisplayName: "Corner Bakery"},
-		{Handle: "alice", DisplayName: "Alice"},
-		{Handle: "bob", DisplayName: "Bob"},
-	} {
-		if _, err := net.CreateAccount(a); err != nil {
-			return err
-		}
+	if cfg.Out == "" {
+		return errors.New("-out must name a folder")
 	}
-	for _, f := range []string{"alice", "bob"} {
-		if err := net.Follow(f, "bakery"); err != nil {
-			return err
-		}
-	}
-	bakery, err := net.Client("bakery")
-	if err != nil {
-		return err
-	}
-	post, err := providers.Publish(ctx, bakery, providers.Draft{Text: "Fresh sourdough from 8am. What should we bake on Friday?"})
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(w, "published %s: %q\n", post.ID, post.Text)
-
-	clock.Advance(20 * time.Minute)
-	alice, _ := net.Client("alice")
-	bob, _ := net.Client("bob")
-	if _, err := providers.Publish(ctx, alice, providers.Draft{Text: "@bakery cinnamon buns please!", ReplyTo: post.Ref}); err != nil {
-		return err
-	}
-	if _, err := providers.Publish(ctx, bob, providers.Draft{Text: "@bakery do you have anything gluten free?"}); err != nil {
-		return err
-	}
-
-	clock.Advance(10 * time.Minute)
-	answered := 0
-	for it, err := range providers.Interactions(ctx, bakery, providers.InboxOptions{Kinds: []providers.InteractionKind{providers.Mention, providers.Reply}}) {
+	customers := exampleCustomers
+	source := "customers.csv (built in)"
+	if cfg.Customers != "" {
+		b, err := os.ReadFile(cfg.Customers)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "%s from @%s: %q\n", it.Kind, it.Author.Handle, it.Post.Text)
-		reply, err := providers.Publish(ctx, bakery, providers.Draft{
-			Text:      fmt.Sprintf("@%s thanks for asking — we'll have it ready for you on Friday.", it.Author.Handle),
-			ReplyTo:   it.Post.Ref,
-			Signature: "^Sam",
-		})
-		if err != nil {
-			return err
-		}
-		answered++
-		fmt.Fprintf(w, "  answered in %s: %q\n", reply.CreatedAt.Sub(it.OccurredAt), reply.Text)
+		customers, source = b, cfg.Customers
 	}
-	fmt.Fprintf(w, "%d of %d customers answered personally\n", answered, 2)
-	return nil
+	q, err := newQuickstart(ctx, w, cfg)
+	if err != nil {
+		return err
+	}
+	defer q.close()
+	return q.run(ctx, customers, source)
 }
