@@ -63,7 +63,7 @@ func run(ctx context.Context, w io.Writer, cfg config) error {
 		return errors.New("-out must name a folder")
 	}
 	customers := exampleCustomers
-	source := "customers.csv (built in)"
+	source := "customers.csv, built in"
 	if cfg.Customers != "" {
 		b, err := os.ReadFile(cfg.Customers)
 		if err != nil {

@@ -182,7 +182,7 @@ func draftPlan(s schedule) *campaign.Plan {
 	}
 	// The mistakes.
 	item(p, itemID(providers.Mastodon, 0, 1)).Draft.Text = "Pre-order your hot cross buns now: 10% off this week only!"
-	item(p, itemID(providers.Bluesky, 1, 0)).Draft.Text = "Tip: keep your starter in a glass jar with a loose lid so it can breathe without drying out!"
+	item(p, itemID(providers.Bluesky, 0, 2)).Draft.Text = "Behind the counter: Tariq has been shaping croissants since 4am! Three days of lamination go into each one."
 	item(p, itemID(providers.Instagram, 0, 0)).Draft.Text = "Hi {{first_name}}, " + lowerFirst(postText(providers.Instagram, 0, 0))
 	bs := item(p, itemID(providers.Bluesky, s.askWeek, 0))
 	bs.Draft.Text += " Inside: six cardamom knots, a seeded rye, a jar of our blood-orange marmalade and a little card with the recipe for the marmalade, " +

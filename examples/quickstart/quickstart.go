@@ -190,7 +190,7 @@ func (q *quickstart) importCustomers(ctx context.Context, data []byte, source st
 		return err
 	}
 	q.customers = cs
-	q.printf("1. Customer list: %s (package audience)\n", source)
+	q.printf("1. Customer list (package audience): %s\n", source)
 	q.printf("   %d rows read: %d imported, %d rejected, %s merged → %d customers\n",
 		rep.Read, rep.Kept, rep.Rejected, plural(rep.Duplicates, "duplicate"), rep.Customers)
 	for _, is := range rep.Rejects {
@@ -287,7 +287,7 @@ func (q *quickstart) surveyAudience(ctx context.Context) error {
 		q.printf("   %-4d %-10s %9d %9d %13.0f%% %15.0f%% %11d\n", p.Rank, p.Platform, p.Followers, p.Customers,
 			100*p.CustomerShare, 100*p.ValueShare, p.Exclusive)
 	}
-	q.printf("   %d of %d customers follow on at least one platform; %d follow on none (written to %s, to invite by email);\n",
+	q.printf("   %d of %d customers follow on at least one platform; %d follow on none (to invite by email: %s).\n",
 		sum.Found, sum.Customers, sum.NotOnAnyPlatform, filepath.Join(q.cfg.Out, inviteFile))
 	q.printf("   %d followers are not customers yet (prospects).", sum.Prospects)
 	var overlaps []string
@@ -315,7 +315,7 @@ func (q *quickstart) surveyAudience(ctx context.Context) error {
 	q.printf("   %d matches by a handle the customer listed, %d by name and profile", exact, fuzzy)
 	if example != nil {
 		c := q.customers[example.Customer]
-		q.printf(", e.g. %s @%s → %s %s (%.2f: %s)", example.Account.Platform, example.Account.Handle, c.ID, c.Name,
+		q.printf(", for example:\n     %s @%s → %s %s, confidence %.2f: %s", example.Account.Platform, example.Account.Handle, c.ID, c.Name,
 			example.Confidence, example.Explanation())
 	}
 	q.printf(".\n\n")
@@ -408,9 +408,9 @@ func (q *quickstart) planCampaign(ctx context.Context) error {
 		return err
 	}
 	o := q.plan.Offers[0]
-	q.printf("   %d posts written by %s, approved by %s and scheduled in the outbox; offer %q with codes %s (email %s),\n",
-		len(sr.Scheduled), tariq, rosa, o.Title, codesText(o), o.EmailCode)
-	q.printf("   followers only from %s, email list from %s, until %s\n\n", o.FollowersFrom.String()[:10], o.EmailFrom.String()[:10],
+	q.printf("   %d posts written by %s, approved by %s and scheduled in the outbox (in SQLite).\n", len(sr.Scheduled), tariq, rosa)
+	q.printf("   Offer %q: codes %s, email %s;\n", o.Title, codesText(o), o.EmailCode)
+	q.printf("   followers only from %s, email list from %s, until %s.\n\n", o.FollowersFrom.String()[:10], o.EmailFrom.String()[:10],
 		q.sched.offerUntil.Add(-time.Minute).Format("2006-01-02"))
 	// The answer to the first Mastodon post will be lost on its way back,
 	// as happens with real networks: the publisher must find the post by
@@ -499,7 +499,7 @@ func (q *quickstart) openInbox(ctx context.Context) error {
 		}
 	}
 	// Tariq is off sick on the Wednesday of the third week (or the last).
-	sick := q.sched.start.AddDate(0, 0, 7*(min(3, q.cfg.Weeks)-1)+2)
+	sick := q.sickDay()
 	if err := tariqHours.Close(sick.Format(time.DateOnly)); err != nil {
 		return err
 	}
@@ -544,6 +544,12 @@ func (q *quickstart) openInbox(ctx context.Context) error {
 		return err
 	}
 	return nil
+}
+
+// sickDay is the Wednesday of the third week (or of the last, in shorter
+// runs), when Tariq is off sick.
+func (q *quickstart) sickDay() time.Time {
+	return q.sched.start.AddDate(0, 0, 7*(min(3, q.cfg.Weeks)-1)+2)
 }
 
 // lookupCustomer tells the inbox which customer wrote: the survey's match,

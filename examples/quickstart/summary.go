@@ -65,7 +65,7 @@ func (q *quickstart) summary(ctx context.Context, rep *analytics.Report, custome
 	q.printf("   Report      weeks %d–%d compared with weeks 1–%d: %d of %d waits answered (%s), median first response %s (business hours)\n",
 		q.sched.askWeek+1, q.cfg.Weeks, q.sched.askWeek, r.Responded, r.Received, r.Rate.Percent(), shortDur(r.Median))
 	for _, g := range rep.Goals {
-		q.printf("               goal %s: %s of %g %s, %s\n", g.KPI.Name, g.Current.Format(1), g.KPI.Target, g.KPI.Unit, g.Status)
+		q.printf("               goal %s: %s, %s\n", g.KPI.Name, goalText(g), g.Status)
 	}
 	for _, line := range strings.Split(strings.TrimSpace(rep.SummaryText()), "\n") {
 		q.printf("               %s\n", line)
@@ -115,4 +115,12 @@ func channelsText(a campaign.Attribution) string {
 		out = append(out, fmt.Sprintf("%s %d", p, a.ByChannel[p]))
 	}
 	return strings.Join(out, ", ")
+}
+
+// goalText is a KPI's value against its target: "98.0% (target 95%)".
+func goalText(g analytics.GoalProgress) string {
+	if g.KPI.Unit == "%" {
+		return fmt.Sprintf("%s%% (target %g%%)", g.Current.Format(1), g.KPI.Target)
+	}
+	return fmt.Sprintf("%s %s (target %g)", g.Current.Format(0), g.KPI.Unit, g.KPI.Target)
 }

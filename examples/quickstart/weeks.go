@@ -24,6 +24,9 @@ func (q *quickstart) runWeeks(ctx context.Context) error {
 	q.printf("4. Running %d weeks, one simulated hour at a time. Publishing (campaign.Publisher.RunDue) and the inbox\n", q.cfg.Weeks)
 	q.printf("   (engage.Inbox Sync, ListenAll, CheckSLAs) run in this process every hour; in production the worker\n")
 	q.printf("   package runs the same operations as jobs.\n")
+	q.printf("   Staff: Rosa Mon–Fri 08:00–16:00 and a look on Sunday 10:00–12:00; Tariq Tue–Sat 10:00–18:00, off sick %s.\n",
+		q.sickDay().Format("Mon 2 Jan"))
+	q.printf("   First-response SLAs in shop hours (Mon–Sat 08:00–18:00): urgent 1h, high 2h, normal 4h, low 8h, listening 8h.\n")
 	q.printf("   %s\n", row(weekCols, "week", "dates", "posts", "new conv.", "answered", "median reply", "SLA warned", "SLA late", "followers", "redeemed"))
 	followers, err := q.followers(ctx)
 	if err != nil {
