@@ -204,7 +204,9 @@ func (m *Matcher) best(a *providers.Account) (cand, bool) {
 	p := probe{acct: a}
 	p.handle = normalizeAccountHandle(a)
 	var one [1]int32
-	var cands []cand
+	// Most accounts have no candidate or one: keep them on the stack.
+	var candBuf [2]cand
+	cands := candBuf[:0]
 	add := func(ci int32, ev Evidence, sure bool) {
 		for i := range cands {
 			if cands[i].ci == ci {
@@ -224,7 +226,7 @@ func (m *Matcher) best(a *providers.Account) (cand, bool) {
 		for _, ci := range m.get(m.handles[a.Platform], p.handle, &one) {
 			add(ci, Evidence{Kind: EvidenceHandle, Detail: p.handle, Weight: weightExact}, true)
 		}
-		if hh := m.handleHashes[a.Platform]; len(hh) > 0 {
+		if hh := m.handleHashes[a.Platform]; hh.len() > 0 {
 			for _, ci := range m.get(hh, HashHandle(Handle{Platform: a.Platform, Handle: p.handle}), &one) {
 				add(ci, Evidence{Kind: EvidenceHandle, Detail: p.handle + ", hashed", Weight: weightExact}, true)
 			}
@@ -236,7 +238,7 @@ func (m *Matcher) best(a *providers.Account) (cand, bool) {
 			for _, ci := range m.get(m.emails, e, &one) {
 				add(ci, Evidence{Kind: EvidenceEmail, Weight: weightExact}, true)
 			}
-			if len(m.emailHashes) > 0 {
+			if m.emailHashes.len() > 0 {
 				for _, ci := range m.get(m.emailHashes, HashEmail(e), &one) {
 					add(ci, Evidence{Kind: EvidenceEmail, Weight: weightExact}, true)
 				}
@@ -249,7 +251,7 @@ func (m *Matcher) best(a *providers.Account) (cand, bool) {
 			for _, ci := range m.get(m.phoneIdx, ph, &one) {
 				add(ci, Evidence{Kind: EvidencePhone, Weight: weightExact}, true)
 			}
-			if len(m.phoneHash) > 0 {
+			if m.phoneHash.len() > 0 {
 				for _, ci := range m.get(m.phoneHash, HashPhone(ph, m.cfg.phoneHash), &one) {
 					add(ci, Evidence{Kind: EvidencePhone, Weight: weightExact}, true)
 				}
@@ -274,7 +276,7 @@ func (m *Matcher) best(a *providers.Account) (cand, bool) {
 			}
 		}
 	}
-	if a.Platform == providers.Mastodon && len(m.mastodonLocal) > 0 && p.handle != "" {
+	if a.Platform == providers.Mastodon && m.mastodonLocal.len() > 0 && p.handle != "" {
 		user, _, _ := strings.Cut(p.handle, "@")
 		for _, ci := range m.get(m.mastodonLocal, user, &one) {
 			add(ci, Evidence{Kind: EvidenceOtherHandle, Detail: "the customer lists Mastodon user " + user + " (instance unknown)", Weight: weightSameLocal}, false)

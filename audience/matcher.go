@@ -1,6 +1,7 @@
 package audience
 
 import (
+	"hash/maphash"
 	"math"
 	"slices"
 	"strings"
@@ -32,13 +33,14 @@ type Matcher struct {
 	phones    *PhoneNormalizer
 	nick      map[string]string
 
-	emails, emailHashes map[string]int32
-	phoneIdx, phoneHash map[string]int32
-	websites            map[string]int32
-	handles             map[providers.Platform]map[string]int32
-	handleHashes        map[providers.Platform]map[string]int32
+	// Exact keys, indexed without copying them (see keyIndex).
+	emails, emailHashes *keyIndex
+	phoneIdx, phoneHash *keyIndex
+	websites            *keyIndex
+	handles             map[providers.Platform]*keyIndex
+	handleHashes        map[providers.Platform]*keyIndex
 	// mastodonLocal indexes Mastodon handles listed without an instance.
-	mastodonLocal map[string]int32
+	mastodonLocal *keyIndex
 	// multi holds the customers of keys shared by several customers: a
 	// negative index value v stands for multi[-v-1].
 	multi [][]int32
@@ -89,115 +91,116 @@ func NewMatcher(customers []Customer, opts ...Option) (*Matcher, error) {
 		customers:    customers,
 		phones:       pn,
 		nick:         cfg.nicknames,
-		emails:       map[string]int32{},
-		emailHashes:  map[string]int32{},
-		phoneIdx:     map[string]int32{},
-		phoneHash:    map[string]int32{},
-		websites:     map[string]int32{},
-		handles:      map[providers.Platform]map[string]int32{},
-		handleHashes: map[providers.Platform]map[string]int32{},
+		handles:      map[providers.Platform]*keyIndex{},
+		handleHashes: map[providers.Platform]*keyIndex{},
 	}
 	if m.nick == nil {
 		m.nick = nicknames
 	}
+	m.buildKeyIndexes(0xffff)
 	n := len(customers)
-	hint := n
-	if n > 0 {
-		m.emails = make(map[string]int32, hint)
-	}
 	if cfg.fuzzy {
 		m.feats = make([]features, n)
 		m.blocks = map[string][]int32{}
 		m.nameCount = map[string]int32{}
 		m.lastCount = map[string]int32{}
-	}
-	for i := range customers {
-		c := &customers[i]
-		ci := int32(i)
-		for _, e := range c.Emails {
-			m.put(m.emails, e, ci)
-		}
-		for _, p := range c.Phones {
-			m.put(m.phoneIdx, p, ci)
-		}
-		// Hashes are indexed for the identifiers kept only hashed.
-		for _, h := range c.Hashes {
-			switch {
-			case h.Field == FieldEmail && len(c.Emails) == 0:
-				m.put(m.emailHashes, h.Hash, ci)
-			case h.Field == FieldPhone && len(c.Phones) == 0:
-				m.put(m.phoneHash, h.Hash, ci)
-			case h.Field.Platform() != "":
-				p := h.Field.Platform()
-				idx := m.handleHashes[p]
-				if idx == nil {
-					idx = map[string]int32{}
-					m.handleHashes[p] = idx
-				}
-				m.put(idx, h.Hash, ci)
-			}
-		}
-		for _, w := range c.Websites {
-			m.put(m.websites, w, ci)
-		}
-		for _, h := range c.Handles {
-			if h.Platform == providers.Mastodon && !strings.Contains(h.Handle, "@") {
-				if m.mastodonLocal == nil {
-					m.mastodonLocal = map[string]int32{}
-				}
-				m.put(m.mastodonLocal, h.Handle, ci)
-				continue
-			}
-			idx := m.handles[h.Platform]
-			if idx == nil {
-				idx = make(map[string]int32, hint)
-				m.handles[h.Platform] = idx
-			}
-			m.put(idx, h.Handle, ci)
-		}
-		if cfg.fuzzy {
-			m.indexFeatures(ci, c)
+		for i := range customers {
+			m.indexFeatures(int32(i), &customers[i])
 		}
 	}
 	return m, nil
 }
 
-// put indexes key → ci, keeping every customer of a shared key.
-func (m *Matcher) put(idx map[string]int32, key string, ci int32) {
-	v, ok := idx[key]
-	if !ok {
-		idx[key] = ci
-		return
-	}
-	if v >= 0 {
-		if v == ci {
-			return
-		}
-		m.multi = append(m.multi, []int32{v, ci})
-		idx[key] = -int32(len(m.multi))
-		return
-	}
-	list := m.multi[-v-1]
-	if !slices.Contains(list, ci) {
-		m.multi[-v-1] = append(list, ci)
-	}
-}
+// Values of a customer at an ordinal, one function per kind of exact key.
+func emailAt(c *Customer, i int) string   { return c.Emails[i] }
+func phoneAt(c *Customer, i int) string   { return c.Phones[i] }
+func websiteAt(c *Customer, i int) string { return c.Websites[i] }
+func handleAt(c *Customer, i int) string  { return c.Handles[i].Handle }
+func hashAt(c *Customer, i int) string    { return c.Hashes[i].Hash }
 
-// get returns the customers indexed under key, using one's storage for a
-// single customer.
-func (m *Matcher) get(idx map[string]int32, key string, one *[1]int32) []int32 {
-	if idx == nil || key == "" {
-		return nil
+// buildKeyIndexes indexes the customers' exact keys: emails and phones
+// (hashes of them for customers that have them only hashed), websites,
+// and handles per platform (raw, or hashed in hash-only lists). fragMask
+// selects the hash bits the slots keep (0xffff).
+func (m *Matcher) buildKeyIndexes(fragMask uint64) {
+	customers := m.customers
+	// Count the keys of each kind first, so that no table grows.
+	var nEmail, nPhone, nWeb, nEmailHash, nPhoneHash, nLocal int
+	nHandle := map[providers.Platform]int{}
+	nHandleHash := map[providers.Platform]int{}
+	for i := range customers {
+		c := &customers[i]
+		nEmail += len(c.Emails)
+		nPhone += len(c.Phones)
+		nWeb += len(c.Websites)
+		for _, h := range c.Hashes {
+			switch {
+			case h.Field == FieldEmail && len(c.Emails) == 0:
+				nEmailHash++
+			case h.Field == FieldPhone && len(c.Phones) == 0:
+				nPhoneHash++
+			case h.Field.Platform() != "":
+				nHandleHash[h.Field.Platform()]++
+			}
+		}
+		for _, h := range c.Handles {
+			if h.Platform == providers.Mastodon && !strings.Contains(h.Handle, "@") {
+				nLocal++
+			} else {
+				nHandle[h.Platform]++
+			}
+		}
 	}
-	v, ok := idx[key]
-	if !ok {
-		return nil
+	seed := maphash.MakeSeed()
+	newIndex := func(n int, key func(*Customer, int) string) *keyIndex {
+		if n == 0 {
+			return nil
+		}
+		return newKeyIndex(seed, n, fragMask, key)
 	}
-	if v >= 0 {
-		one[0] = v
-		return one[:]
+	m.emails = newIndex(nEmail, emailAt)
+	m.phoneIdx = newIndex(nPhone, phoneAt)
+	m.websites = newIndex(nWeb, websiteAt)
+	m.emailHashes = newIndex(nEmailHash, hashAt)
+	m.phoneHash = newIndex(nPhoneHash, hashAt)
+	m.mastodonLocal = newIndex(nLocal, handleAt)
+	for p, n := range nHandle {
+		m.handles[p] = newIndex(n, handleAt)
 	}
-	return m.multi[-v-1]
+	for p, n := range nHandleHash {
+		m.handleHashes[p] = newIndex(n, hashAt)
+	}
+	for i := range customers {
+		c := &customers[i]
+		ci := int32(i)
+		for j, e := range c.Emails {
+			m.put(m.emails, e, j, ci)
+		}
+		for j, p := range c.Phones {
+			m.put(m.phoneIdx, p, j, ci)
+		}
+		// Hashes are indexed for the identifiers kept only hashed.
+		for j, h := range c.Hashes {
+			switch {
+			case h.Field == FieldEmail && len(c.Emails) == 0:
+				m.put(m.emailHashes, h.Hash, j, ci)
+			case h.Field == FieldPhone && len(c.Phones) == 0:
+				m.put(m.phoneHash, h.Hash, j, ci)
+			case h.Field.Platform() != "":
+				m.put(m.handleHashes[h.Field.Platform()], h.Hash, j, ci)
+			}
+		}
+		for j, w := range c.Websites {
+			m.put(m.websites, w, j, ci)
+		}
+		for j, h := range c.Handles {
+			if h.Platform == providers.Mastodon && !strings.Contains(h.Handle, "@") {
+				m.put(m.mastodonLocal, h.Handle, j, ci)
+				continue
+			}
+			m.put(m.handles[h.Platform], h.Handle, j, ci)
+		}
+	}
 }
 
 // Customers returns the indexed customers.

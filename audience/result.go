@@ -17,7 +17,7 @@ type Result struct {
 	// platform, or several when several accounts carry exact keys.
 	Matches []Match
 	// accounts seen, and which of them are matched
-	refs     *chunkedRefs
+	refs     *accountView
 	matched  []uint64 // bit set of matched slots
 	nMatched int
 	// accounts per platform, in first-seen order of platforms
@@ -37,59 +37,78 @@ type platformSeen struct {
 func (s *Survey) Result() *Result {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	refs := s.entries
-	refs.chunks = slices.Clone(refs.chunks)
-	r := &Result{customers: s.m.customers, refs: &refs, seen: map[providers.Platform]*platformSeen{}}
+	refs := s.accounts.view()
+	r := &Result{customers: s.m.customers, refs: refs, seen: map[providers.Platform]*platformSeen{}}
+	// Count the accounts per platform, in first-seen order of platforms.
+	counts := make([]platformSeen, len(refs.platforms))
+	first := make([]int, len(refs.platforms))
+	for i := range first {
+		first[i] = -1
+	}
 	for i := range refs.n {
-		ref := refs.at(int32(i))
-		ps := r.seen[ref.Platform]
-		if ps == nil {
-			ps = &platformSeen{}
-			r.seen[ref.Platform] = ps
-			r.platforms = append(r.platforms, ref.Platform)
+		en := refs.entry(i)
+		pi := en.platform &^ followBit
+		if first[pi] < 0 {
+			first[pi] = i
 		}
+		ps := &counts[pi]
 		ps.accounts++
-		if ref.Follower {
+		if en.platform&followBit != 0 {
 			ps.followers++
 		}
-		if ref.Engagements > 0 {
+		if en.engagements > 0 {
 			ps.engagers++
 		}
+	}
+	order := make([]int, 0, len(first))
+	for pi, at := range first {
+		if at >= 0 {
+			order = append(order, pi)
+		}
+	}
+	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(first[a], first[b]) })
+	for _, pi := range order {
+		p := refs.platforms[pi]
+		r.platforms = append(r.platforms, p)
+		r.seen[p] = &counts[pi]
 	}
 	type groupKey struct {
 		ci int32
 		p  providers.Platform
 	}
+	found := func(i int) *foundCand { return &s.found[i/foundChunk][i%foundChunk] }
 	// For fuzzy matches, the one kept per (customer, platform); a group
 	// with an exact match keeps no fuzzy one.
 	bestFuzzy := map[groupKey]int{}
-	for i := range s.found {
-		f := &s.found[i]
-		if f.c.exact {
+	for i := range s.nFound {
+		f := found(i)
+		if f.exact {
 			continue
 		}
-		k := groupKey{f.c.ci, refs.at(f.slot).Platform}
-		if j, ok := bestFuzzy[k]; !ok || better(f.c, s.found[j].c) || f.c.score == s.found[j].c.score && f.slot < s.found[j].slot {
+		k := groupKey{f.ci, refs.platform(int(f.slot))}
+		if j, ok := bestFuzzy[k]; !ok || better(f.cand(), found(j).cand()) || f.score == found(j).score && f.slot < found(j).slot {
 			bestFuzzy[k] = i
 		}
 	}
-	for i := range s.found {
-		if f := &s.found[i]; f.c.exact && len(bestFuzzy) > 0 {
-			delete(bestFuzzy, groupKey{f.c.ci, refs.at(f.slot).Platform})
+	if len(bestFuzzy) > 0 {
+		for i := range s.nFound {
+			if f := found(i); f.exact {
+				delete(bestFuzzy, groupKey{f.ci, refs.platform(int(f.slot))})
+			}
 		}
 	}
 	r.matched = make([]uint64, (refs.n+63)/64)
-	r.Matches = make([]Match, 0, len(s.found))
-	for i := range s.found {
-		f := &s.found[i]
-		if !f.c.exact {
-			if j, ok := bestFuzzy[groupKey{f.c.ci, refs.at(f.slot).Platform}]; !ok || j != i {
+	r.Matches = make([]Match, 0, s.nFound)
+	for i := range s.nFound {
+		f := found(i)
+		if !f.exact {
+			if j, ok := bestFuzzy[groupKey{f.ci, refs.platform(int(f.slot))}]; !ok || j != i {
 				continue
 			}
 		}
 		r.matched[f.slot/64] |= 1 << (f.slot % 64)
-		m := s.m.toMatch(&providers.Account{}, f.c)
-		m.Account = *refs.at(f.slot)
+		m := s.m.toMatch(&providers.Account{}, f.cand())
+		m.Account = refs.ref(int(f.slot))
 		r.Matches = append(r.Matches, m)
 	}
 	slices.SortFunc(r.Matches, func(a, b Match) int {
@@ -116,7 +135,7 @@ func (r *Result) Prospects() []AccountRef {
 	out := make([]AccountRef, 0, r.refs.n-r.nMatched)
 	for i := range r.refs.n {
 		if !r.isMatched(i) {
-			out = append(out, *r.refs.at(int32(i)))
+			out = append(out, r.refs.ref(i))
 		}
 	}
 	return out
@@ -155,8 +174,8 @@ func (r *Result) CustomersWhoFollow(p providers.Platform) []Match {
 func (r *Result) ProspectsOn(p providers.Platform) []AccountRef {
 	var out []AccountRef
 	for i := range r.refs.n {
-		if a := r.refs.at(int32(i)); a.Platform == p && !r.isMatched(i) {
-			out = append(out, *a)
+		if r.refs.platform(i) == p && !r.isMatched(i) {
+			out = append(out, r.refs.ref(i))
 		}
 	}
 	return out

@@ -3,7 +3,6 @@ package audience
 import (
 	"context"
 	"fmt"
-	"hash/maphash"
 	"iter"
 	"sync"
 
@@ -19,46 +18,43 @@ import (
 type Survey struct {
 	m *Matcher
 
-	mu      sync.Mutex
-	entries chunkedRefs
-	// found holds the matched entries and their candidates.
-	found []slotCand
-	// index finds an account's slot by a hash of its platform and id;
-	// collide holds the rare accounts whose hash another account took.
-	seed    maphash.Seed
-	index   map[uint64]int32
-	collide map[string]int32
+	mu       sync.Mutex
+	accounts *accountStore
+	// found holds the matched accounts and their candidates, in chunks
+	// that are never copied.
+	found  [][]foundCand
+	nFound int
 }
 
-// chunkedRefs stores account references in fixed-size chunks, so that a
-// million accounts are never copied to grow a slice.
-type chunkedRefs struct {
-	chunks [][]AccountRef
-	n      int
+// foundCand is an account's best candidate: the account's entry in the
+// accountStore and the candidate, without what only scoring needs.
+type foundCand struct {
+	slot  int32
+	ci    int32
+	score float64
+	ev    []Evidence
+	exact bool
+	sure  bool
 }
 
-const refChunk = 8192
+func (f *foundCand) cand() cand {
+	return cand{ci: f.ci, score: f.score, exact: f.exact, sure: f.sure, ev: f.ev}
+}
 
-func (c *chunkedRefs) add(r AccountRef) int32 {
-	if c.n%refChunk == 0 {
-		c.chunks = append(c.chunks, make([]AccountRef, 0, refChunk))
+const foundChunk = 4096
+
+func (s *Survey) addFound(f foundCand) {
+	if s.nFound%foundChunk == 0 {
+		s.found = append(s.found, make([]foundCand, 0, foundChunk))
 	}
-	last := len(c.chunks) - 1
-	c.chunks[last] = append(c.chunks[last], r)
-	c.n++
-	return int32(c.n - 1)
-}
-
-func (c *chunkedRefs) at(i int32) *AccountRef { return &c.chunks[i/refChunk][i%refChunk] }
-
-type slotCand struct {
-	slot int32
-	c    cand
+	last := len(s.found) - 1
+	s.found[last] = append(s.found[last], f)
+	s.nFound++
 }
 
 // NewSurvey starts a survey of accounts against m's customers.
 func (m *Matcher) NewSurvey() *Survey {
-	return &Survey{m: m, seed: maphash.MakeSeed(), index: map[uint64]int32{}}
+	return &Survey{m: m, accounts: newAccountStore()}
 }
 
 // AddFollowers matches the followers yielded by seq. An error from seq ends
@@ -137,79 +133,47 @@ func (s *Survey) AddProviderEngagers(ctx context.Context, p providers.Provider) 
 
 const matchBatch = 1024
 
-func (s *Survey) hash(p providers.Platform, key string) uint64 {
-	var h maphash.Hash
-	h.SetSeed(s.seed)
-	h.WriteString(string(p))
-	h.WriteByte(0)
-	h.WriteString(key)
-	return h.Sum64()
-}
-
-func refKey(r *AccountRef) string {
-	if r.ID != "" {
-		return r.ID
-	}
-	return "@" + r.Handle
-}
-
-// lookup finds the slot of the account with this platform and key.
-func (s *Survey) lookup(h uint64, p providers.Platform, key string) (int32, bool) {
-	slot, ok := s.index[h]
-	if !ok {
-		return 0, false
-	}
-	if r := s.entries.at(slot); r.Platform == p && refKey(r) == key {
-		return slot, true
-	}
-	slot, ok = s.collide[string(p)+"\x00"+key]
-	return slot, ok
-}
-
-func (s *Survey) insert(h uint64, p providers.Platform, key string, slot int32) {
-	if _, taken := s.index[h]; taken {
-		if s.collide == nil {
-			s.collide = map[string]int32{}
-		}
-		s.collide[string(p)+"\x00"+key] = slot
-		return
-	}
-	s.index[h] = slot
-}
-
 // add reads accounts, records each new one and matches the new ones in
-// batches on the Matcher's workers.
+// batches on the Matcher's workers while the next batch is read.
 func (s *Survey) add(ctx context.Context, platform providers.Platform, seq func(func(providers.Account, int, error) bool), follower bool) error {
-	// Accounts are matched in batches on the workers while the next batch
-	// is read.
 	// Two buffers alternate: one is matched while the other fills.
-	var bufs [2][]providers.Account
-	var slotBufs [2][]int32
+	type buffer struct {
+		accounts []providers.Account
+		slots    []int32
+		best     []cand
+		ok       []bool
+	}
+	var bufs [2]buffer
 	cur := 0
-	batch, slots := bufs[0][:0], slotBufs[0][:0]
 	var pending sync.WaitGroup
 	flush := func() {
 		pending.Wait()
-		if len(batch) == 0 {
+		b := &bufs[cur]
+		if len(b.accounts) == 0 {
 			return
 		}
-		b, sl := batch, slots
-		bufs[cur], slotBufs[cur] = b, sl
 		cur = 1 - cur
-		batch, slots = bufs[cur][:0], slotBufs[cur][:0]
+		bufs[cur].accounts, bufs[cur].slots = bufs[cur].accounts[:0], bufs[cur].slots[:0]
 		pending.Go(func() {
-			var kept []slotCand
-			var mu sync.Mutex
-			s.m.parallel(len(b), func(i int) {
-				if c, ok := s.m.best(&b[i]); ok {
-					mu.Lock()
-					kept = append(kept, slotCand{sl[i], c})
-					mu.Unlock()
-				}
+			n := len(b.accounts)
+			if cap(b.best) < n {
+				b.best, b.ok = make([]cand, n), make([]bool, n)
+			}
+			b.best, b.ok = b.best[:n], b.ok[:n]
+			s.m.parallel(n, func(i int) {
+				b.best[i], b.ok[i] = s.m.best(&b.accounts[i])
 			})
+			// The accounts are not kept: drop what they point to.
+			clear(b.accounts)
 			s.mu.Lock()
-			s.found = append(s.found, kept...)
+			for i, ok := range b.ok {
+				if ok {
+					c := &b.best[i]
+					s.addFound(foundCand{slot: b.slots[i], ci: c.ci, score: c.score, ev: c.ev, exact: c.exact, sure: c.sure})
+				}
+			}
 			s.mu.Unlock()
+			clear(b.best)
 		})
 	}
 	var err error
@@ -225,30 +189,24 @@ func (s *Survey) add(ctx context.Context, platform providers.Platform, seq func(
 		if a.Platform == "" {
 			a.Platform = platform
 		}
-		key := a.ID
-		if key == "" {
-			key = "@" + a.Handle
-		}
-		if key == "@" {
+		if a.ID == "" && a.Handle == "" {
 			return true
 		}
-		h := s.hash(a.Platform, key)
+		st := s.accounts
 		s.mu.Lock()
-		if slot, ok := s.lookup(h, a.Platform, key); ok {
-			e := s.entries.at(slot)
-			e.Follower = e.Follower || follower
-			e.Engagements += engagements
+		pi := st.platformIndex(a.Platform)
+		e0, h, seen := st.lookup(pi, a.ID, a.Handle)
+		if seen {
+			st.update(e0, follower, engagements)
 			s.mu.Unlock()
 			return true
 		}
-		ref := refOf(&a)
-		ref.Follower, ref.Engagements = follower, engagements
-		slot := s.entries.add(ref)
-		s.insert(h, a.Platform, key, slot)
+		slot := st.add(h, pi, a.ID, a.Handle, a.DisplayName, follower, engagements)
 		s.mu.Unlock()
-		batch = append(batch, a)
-		slots = append(slots, slot)
-		if len(batch) == matchBatch {
+		b := &bufs[cur]
+		b.accounts = append(b.accounts, a)
+		b.slots = append(b.slots, slot)
+		if len(b.accounts) == matchBatch {
 			flush()
 		}
 		return true
@@ -256,7 +214,7 @@ func (s *Survey) add(ctx context.Context, platform providers.Platform, seq func(
 	flush()
 	pending.Wait()
 	s.mu.Lock()
-	accounts, matched := s.entries.n, len(s.found)
+	accounts, matched := s.accounts.n, s.nFound
 	s.mu.Unlock()
 	s.m.cfg.logger.Debug("audience: accounts added", "platform", platform, "accounts", accounts, "matched", matched)
 	if err != nil {
