@@ -5,6 +5,10 @@
 //	go run ./examples/quickstart                 # 8 weeks, seed 1, into ./rapport-out
 //	go run ./examples/quickstart -weeks 4 -seed 7 -out /tmp/bakery
 //
+// Flags: -weeks (2 to 12), -seed, -out (the output folder), -customers (a
+// CSV customer list of your own instead of the built-in one) and -compare
+// (on by default: also simulate the bakery without the practices).
+//
 // Juniper Street Bakery, in Bristol, imports its customer list (customers.csv,
 // a CRM export with a few broken rows: each reject is printed with its line
 // number), matches it against its followers on three simulated networks
@@ -25,9 +29,9 @@
 // which the run creates afresh: plans, approvals, the publishing outbox,
 // offers and redemptions, the inbox with its conversations, replies, audit
 // trail and response samples, and the metric snapshots. Publishing and inbox
-// work run in process (campaign.Publisher.RunDue and engage.Inbox's Sync,
-// ListenAll and CheckSLAs, called every simulated hour); in production the
-// worker package runs the same operations as jobs.
+// work run in process (campaign.Publisher.RunDue, engage.Inbox's Sync and
+// CheckSLAs every simulated hour, ListenAll every three hours); in
+// production the worker package runs the same operations as jobs.
 //
 // The same seed gives the same run, line for line (only the wall time that
 // main prints at the end differs).
@@ -67,10 +71,11 @@
 // email address redeem the email code with 1% a day.
 //
 // The two staff members answer during their shifts (Rosa Monday to Friday
-// 08:00–16:00, Tariq Tuesday to Saturday 10:00–18:00, Tariq off sick one
-// Wednesday), up to four conversations an hour each, oldest first, so that
-// evening and Sunday messages wait, and some SLA warnings and breaches show
-// in the report.
+// 08:00–16:00 and a look at the inbox on Sunday 10:00–12:00, Tariq Tuesday
+// to Saturday 10:00–18:00 and off sick one Wednesday), up to four
+// conversations an hour each: urgent and high-priority ones at once, the
+// others in the next hour, oldest first. Evening messages wait for the
+// morning, and some SLA warnings and breaches show in the report.
 //
 // With -compare, the quickstart also runs the same audience (same seed, same
 // people) against a bakery without the practices: the linter's first draft

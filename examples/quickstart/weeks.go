@@ -21,9 +21,9 @@ const repliesPerHour = 4
 
 // runWeeks runs the simulated weeks one hour at a time.
 func (q *quickstart) runWeeks(ctx context.Context) error {
-	q.printf("4. Running %d weeks, one simulated hour at a time. Publishing (campaign.Publisher.RunDue) and the inbox\n", q.cfg.Weeks)
-	q.printf("   (engage.Inbox Sync, ListenAll, CheckSLAs) run in this process every hour; in production the worker\n")
-	q.printf("   package runs the same operations as jobs.\n")
+	q.printf("4. Running %d weeks, one simulated hour at a time, in this process: publishing (campaign.Publisher.RunDue)\n", q.cfg.Weeks)
+	q.printf("   and the inbox (engage.Inbox Sync and CheckSLAs every hour, ListenAll every three hours); in production\n")
+	q.printf("   the worker package runs the same operations as jobs.\n")
 	q.printf("   Staff: Rosa Mon–Fri 08:00–16:00 and a look on Sunday 10:00–12:00; Tariq Tue–Sat 10:00–18:00, off sick %s.\n",
 		q.sickDay().Format("Mon 2 Jan"))
 	q.printf("   First-response SLAs in shop hours (Mon–Sat 08:00–18:00): urgent 1h, high 2h, normal 4h, low 8h, listening 8h.\n")
@@ -82,12 +82,14 @@ func (q *quickstart) hour(ctx context.Context, t time.Time) error {
 	if _, err := q.inbox.SyncAll(ctx); err != nil {
 		return err
 	}
-	lr, err := q.inbox.ListenAll(ctx)
-	if err != nil {
-		return err
-	}
-	for _, r := range lr {
-		q.t.listeningFound += r.Conversations
+	if local.Hour()%3 == 2 { // listening every three hours
+		lr, err := q.inbox.ListenAll(ctx)
+		if err != nil {
+			return err
+		}
+		for _, r := range lr {
+			q.t.listeningFound += r.Conversations
+		}
 	}
 	sla, err := q.inbox.CheckSLAs(ctx)
 	if err != nil {
