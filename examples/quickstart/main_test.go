@@ -201,7 +201,7 @@ func TestSummaryMatchesFiles(t *testing.T) {
 	}
 
 	// The JSON report says what the summary says about the report period.
-	m = find(t, out, `Report\s+weeks \d+–\d+ compared with weeks 1–\d+: (\d+) of (\d+) waits answered`)
+	m = find(t, out, `Report\s+week 2 compared with week 1: (\d+) of (\d+) waits answered`)
 	var rep struct {
 		Responsiveness struct{ Received, Responded int }
 		Accounts       []struct{ Platform string }

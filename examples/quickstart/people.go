@@ -61,7 +61,7 @@ func buildAudience(p providers.Platform, customers []audience.Customer, rng *ran
 	for _, c := range customers {
 		names[audience.CanonicalName(c.Name)] = true
 		loc := c.City
-		if loc != "" && rng.IntN(2) == 0 {
+		if loc != "" && c.Country == "GB" && rng.IntN(2) == 0 {
 			loc += ", UK"
 		}
 		if h, ok := c.HandleOn(p); ok {

@@ -105,6 +105,27 @@ func newSchedule(start time.Time, weeks int) schedule {
 	return s
 }
 
+// reportFrom starts the report's period: the last half of the run (the
+// offer's weeks), compared with as many weeks before it.
+func (s schedule) reportFrom() time.Time {
+	return s.start.AddDate(0, 0, 7*(s.weeks-s.weeks/2))
+}
+
+// reportWeeks names the weeks of the report's period and of the period it
+// is compared with: "weeks 5–8" and "weeks 1–4".
+func (s schedule) reportWeeks() (period, previous string) {
+	n := s.weeks / 2
+	first := s.weeks - n + 1
+	return weekRange(first, s.weeks), weekRange(first-n, first-1)
+}
+
+func weekRange(a, b int) string {
+	if a == b {
+		return fmt.Sprintf("week %d", a)
+	}
+	return fmt.Sprintf("weeks %d–%d", a, b)
+}
+
 // at returns the wall-clock time of a slot in a week (0-based).
 func (s schedule) at(week int, sl slot) campaign.LocalTime {
 	d := s.start.AddDate(0, 0, 7*week+(int(sl.day)+6)%7)

@@ -38,7 +38,7 @@ func (q *quickstart) writeReport(ctx context.Context) error {
 	in := analytics.ReportInput{
 		Title:       business + ": social media report",
 		Business:    business,
-		Period:      analytics.Period{From: q.sched.askStart, To: end},
+		Period:      analytics.Period{From: q.sched.reportFrom(), To: end},
 		Location:    q.loc,
 		GeneratedAt: end,
 		Hours:       q.businessHours(),

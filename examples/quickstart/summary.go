@@ -62,8 +62,9 @@ func (q *quickstart) summary(ctx context.Context, rep *analytics.Report, custome
 	q.printf("   Offer       %q: %d redemptions (%s), %d in the followers-only window\n",
 		q.plan.Offers[0].Title, att.Total, channelsText(att), att.FollowersOnly)
 	r := rep.Responsiveness
-	q.printf("   Report      weeks %d–%d compared with weeks 1–%d: %d of %d waits answered (%s), median first response %s (business hours)\n",
-		q.sched.askWeek+1, q.cfg.Weeks, q.sched.askWeek, r.Responded, r.Received, r.Rate.Percent(), shortDur(r.Median))
+	period, previous := q.sched.reportWeeks()
+	q.printf("   Report      %s compared with %s: %d of %d waits answered (%s), median first response %s (business hours)\n",
+		period, previous, r.Responded, r.Received, r.Rate.Percent(), shortDur(r.Median))
 	for _, g := range rep.Goals {
 		q.printf("               goal %s: %s, %s\n", g.KPI.Name, goalText(g), g.Status)
 	}
