@@ -199,3 +199,71 @@ func TestResultSnapshot(t *testing.T) {
 		t.Errorf("platforms = %v", got)
 	}
 }
+
+// TestSummaryCounts compares Summary with a plain count over the matches
+// of a generated audience, where customers are found on up to four
+// platforms.
+func TestSummaryCounts(t *testing.T) {
+	g := generate(3, 2000, 4000)
+	m, err := NewMatcher(g.customers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := m.NewSurvey()
+	if err := s.AddAccounts(context.Background(), g.accounts); err != nil {
+		t.Fatal(err)
+	}
+	res := s.Result()
+	sum := res.Summary()
+	on := map[providers.Platform]map[int]bool{}
+	per := map[int][]providers.Platform{}
+	for _, m := range res.Matches {
+		if on[m.Account.Platform] == nil {
+			on[m.Account.Platform] = map[int]bool{}
+		}
+		if !on[m.Account.Platform][m.Customer] {
+			on[m.Account.Platform][m.Customer] = true
+			per[m.Customer] = append(per[m.Customer], m.Account.Platform)
+		}
+	}
+	if sum.Found != len(per) || sum.NotOnAnyPlatform != len(g.customers)-len(per) || sum.Prospects != len(res.Prospects()) {
+		t.Errorf("found %d, not found %d, prospects %d; want %d, %d, %d", sum.Found, sum.NotOnAnyPlatform, sum.Prospects,
+			len(per), len(g.customers)-len(per), len(res.Prospects()))
+	}
+	multi := 0
+	for _, ps := range per {
+		if len(ps) > 1 {
+			multi++
+		}
+	}
+	if multi == 0 || len(sum.Platforms) != 4 {
+		t.Fatalf("%d customers on several platforms, %d platforms: the set tests too little", multi, len(sum.Platforms))
+	}
+	for _, st := range sum.Platforms {
+		customers, exclusive, value := 0, 0, 0.0
+		for ci := range on[st.Platform] {
+			customers++
+			value += g.customers[ci].Value
+			if len(per[ci]) == 1 {
+				exclusive++
+			}
+		}
+		if st.Customers != customers || st.Exclusive != exclusive || st.Value != value {
+			t.Errorf("%s: customers %d, exclusive %d, value %.1f; want %d, %d, %.1f", st.Platform, st.Customers, st.Exclusive, st.Value, customers, exclusive, value)
+		}
+	}
+	for _, o := range sum.Overlap {
+		n := 0
+		for ci := range on[o.A] {
+			if on[o.B][ci] {
+				n++
+			}
+		}
+		if o.Customers != n {
+			t.Errorf("overlap %s+%s = %d, want %d", o.A, o.B, o.Customers, n)
+		}
+	}
+	if len(sum.Overlap) != 6 {
+		t.Errorf("%d overlaps, want 6", len(sum.Overlap))
+	}
+}

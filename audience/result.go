@@ -251,30 +251,54 @@ func (r *Result) Summary() Summary {
 	for i := range r.customers {
 		totalValue += r.customers[i].Value
 	}
-	on := map[providers.Platform]map[int]bool{}
-	per := map[int][]providers.Platform{}
-	for _, m := range r.Matches {
-		p := m.Account.Platform
-		if on[p] == nil {
-			on[p] = map[int]bool{}
-		}
-		if !on[p][m.Customer] {
-			on[p][m.Customer] = true
-			per[m.Customer] = append(per[m.Customer], p)
-		}
+	// The distinct (customer, platform) pairs matched, sorted by customer.
+	pidx := make(map[providers.Platform]int, len(r.platforms))
+	for i, p := range r.platforms {
+		pidx[p] = i
 	}
-	s.Found = len(per)
-	s.NotOnAnyPlatform = s.Customers - s.Found
-	for _, p := range r.platforms {
-		seen := r.seen[p]
-		st := PlatformStats{Platform: p, Accounts: seen.accounts, Followers: seen.followers, Engagers: seen.engagers}
-		for ci := range on[p] {
-			st.Customers++
-			st.Value += r.customers[ci].Value
-			if len(per[ci]) == 1 {
-				st.Exclusive++
+	pairs := make([]uint64, 0, len(r.Matches))
+	for _, m := range r.Matches {
+		pi, ok := pidx[m.Account.Platform]
+		if !ok {
+			pi = len(pidx)
+			pidx[m.Account.Platform] = pi
+		}
+		pairs = append(pairs, uint64(m.Customer)<<32|uint64(pi))
+	}
+	slices.Sort(pairs)
+	pairs = slices.Compact(pairs)
+	k := len(pidx)
+	customers := make([]int, k)
+	value := make([]float64, k)
+	exclusive := make([]int, k)
+	both := make([]int, k*k) // both[a*k+b]: customers on platforms a and b
+	for i := 0; i < len(pairs); {
+		ci := int(pairs[i] >> 32)
+		j := i
+		for j < len(pairs) && int(pairs[j]>>32) == ci {
+			j++
+		}
+		s.Found++
+		for x := i; x < j; x++ {
+			a := int(uint32(pairs[x]))
+			customers[a]++
+			value[a] += r.customers[ci].Value
+			if j-i == 1 {
+				exclusive[a]++
+			}
+			for y := x + 1; y < j; y++ {
+				b := int(uint32(pairs[y]))
+				both[a*k+b]++
+				both[b*k+a]++
 			}
 		}
+		i = j
+	}
+	s.NotOnAnyPlatform = s.Customers - s.Found
+	for pi, p := range r.platforms {
+		seen := r.seen[p]
+		st := PlatformStats{Platform: p, Accounts: seen.accounts, Followers: seen.followers, Engagers: seen.engagers,
+			Customers: customers[pi], Value: value[pi], Exclusive: exclusive[pi]}
 		if s.Customers > 0 {
 			st.CustomerShare = round3(float64(st.Customers) / float64(s.Customers))
 		}
@@ -297,12 +321,7 @@ func (r *Result) Summary() Summary {
 	}
 	for i, a := range s.Platforms {
 		for _, b := range s.Platforms[i+1:] {
-			n := 0
-			for ci := range on[a.Platform] {
-				if on[b.Platform][ci] {
-					n++
-				}
-			}
+			n := both[pidx[a.Platform]*k+pidx[b.Platform]]
 			s.Overlap = append(s.Overlap, Overlap{A: a.Platform, B: b.Platform, Customers: n})
 		}
 	}
