@@ -73,7 +73,7 @@ func (q *quickstart) compare(ctx context.Context, with simulate.Stats, followers
 		followersWithout += self.Followers.Or(0)
 	}
 	q.printf("\n6. Why the practices matter: the same people (same seed) with a bakery that publishes its first draft\n")
-	q.printf("   as written (promotion first, nobody on Saturdays) and answers nobody (package simulate's model):\n")
+	q.printf("   as written (a promotion in the first week) and answers nobody (package simulate's model):\n")
 	q.printf("   %-40s %18s %10s\n", "", "with the practices", "without")
 	row := func(label string, a, b any) { q.printf("   %-40s %18v %10v\n", label, a, b) }
 	row("followers at the end", followersWith, followersWithout)
