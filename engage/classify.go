@@ -75,6 +75,9 @@ func Fallback(primary, fallback Classifier) Classifier {
 // local slang).
 type RuleClassifier struct {
 	rules    map[uint64]*rule
+	// maxFrom is the length of the longest phrase starting with a word: one
+	// lookup rules out most words before any phrase is tried.
+	maxFrom  map[uint64]int
 	prefixes map[uint64]*rule
 	prefLens []int // distinct prefix lengths in bytes, ascending
 	maxN     int
@@ -206,6 +209,7 @@ func NewRuleClassifier(opts ...RuleOption) (*RuleClassifier, error) {
 	}
 	rc := &RuleClassifier{
 		rules:    map[uint64]*rule{},
+		maxFrom:  map[uint64]int{},
 		prefixes: map[uint64]*rule{},
 		negators: map[uint64]bool{},
 		acronyms: map[uint64]bool{},
@@ -298,6 +302,9 @@ func (rc *RuleClassifier) add(phrase string, e lexEntry) error {
 	r.urgent = r.urgent || e.urgent
 	if n > rc.maxN {
 		rc.maxN = n
+	}
+	if !prefix && n > rc.maxFrom[toks[0].hash] {
+		rc.maxFrom[toks[0].hash] = n
 	}
 	return nil
 }
@@ -450,7 +457,31 @@ func tokenize(text string, out []token, f *features) (int, *features) {
 			start := i
 			h := uint64(fnvOffset)
 			letters, upper, digits := 0, 0, 0
+		word:
 			for i < len(text) {
+				// ASCII fast path; hashes exactly as the general path below.
+				if b := text[i]; b < utf8.RuneSelf {
+					switch {
+					case b >= 'a' && b <= 'z':
+						letters++
+						h = (h ^ uint64(b)) * fnvPrime
+						i++
+						continue
+					case b >= 'A' && b <= 'Z':
+						letters++
+						upper++
+						h = (h ^ uint64(b+'a'-'A')) * fnvPrime
+						i++
+						continue
+					case b >= '0' && b <= '9':
+						digits++
+						h = (h ^ uint64(b)) * fnvPrime
+						i++
+						continue
+					case b != '\'' && b != '-':
+						break word
+					}
+				}
 				r2, s2 := utf8.DecodeRuneInString(text[i:])
 				if isApostrophe(r2) || r2 == '-' {
 					// keep going only inside a word: "don't", "I'm", "nut-free"
@@ -614,7 +645,7 @@ func (rc *RuleClassifier) classify(text string) Triage {
 		h := t.hash
 		var hs [8]uint64
 		hs[1] = h
-		maxN := min(rc.maxN, n-i, len(hs)-1)
+		maxN := min(rc.maxFrom[h], n-i, len(hs)-1)
 		for k := 2; k <= maxN; k++ {
 			h = mix(h, toks[i+k-1].hash)
 			hs[k] = h
