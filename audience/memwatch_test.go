@@ -33,6 +33,9 @@ import (
 //     peak-rss-MB does not.
 //   - input-heap-MB is the live heap when the work starts (the input), and
 //     alloc-MB the bytes allocated during the work, garbage included.
+//   - cpu-s is the CPU time (user and system) the whole process used
+//     during the work: unlike the elapsed time, it barely depends on what
+//     else the machine runs (the sampler's share is negligible).
 //
 // The garbage collector runs with its defaults (GOGC=100, no memory
 // limit) unless the environment sets GOGC or GOMEMLIMIT.
@@ -45,6 +48,8 @@ type memWatch struct {
 	input   uint64
 	alloc0  uint64
 	rssOK   bool
+	cpu0    time.Duration
+	cpuOK   bool
 	samples []metrics.Sample
 }
 
@@ -70,6 +75,7 @@ func startMemWatch() *memWatch {
 	w.rssOK = resetPeakRSS()
 	objects, _, allocs := w.read()
 	w.input, w.alloc0 = objects, allocs
+	w.cpu0, w.cpuOK = processCPU()
 	w.wg.Go(func() {
 		t := time.NewTicker(5 * time.Millisecond)
 		defer t.Stop()
@@ -102,6 +108,7 @@ func (w *memWatch) read() (objects, heap, allocs uint64) {
 
 // stop ends the sampling and reports the figures on b.
 func (w *memWatch) stop(b *testing.B) {
+	cpu, cpuOK := processCPU()
 	close(w.done)
 	w.wg.Wait()
 	_, _, allocs := w.read()
@@ -110,6 +117,9 @@ func (w *memWatch) stop(b *testing.B) {
 	b.ReportMetric(float64(w.goMem)/mb, "peak-go-MB")
 	b.ReportMetric(float64(w.input)/mb, "input-heap-MB")
 	b.ReportMetric(float64(allocs-w.alloc0)/mb, "alloc-MB")
+	if w.cpuOK && cpuOK {
+		b.ReportMetric((cpu - w.cpu0).Seconds(), "cpu-s")
+	}
 	if w.rssOK {
 		if hwm, ok := procStatusKB("VmHWM:"); ok {
 			b.ReportMetric(float64(hwm)/1024, "peak-rss-MB")
