@@ -119,10 +119,17 @@ func testOptions(extra ...Option) []Option {
 // tests need sub-second due times.)
 func addEntries(t testing.TB, ws *store.Workspace, planID string, platform providers.Platform, account string, n int, due func(i int) time.Time) []campaign.OutboxEntry {
 	t.Helper()
+	return addEntriesFrom(t, ws, planID, platform, account, 0, n, due)
+}
+
+// addEntriesFrom adds entries numbered first to first+n-1.
+func addEntriesFrom(t testing.TB, ws *store.Workspace, planID string, platform providers.Platform, account string, first, n int, due func(i int) time.Time) []campaign.OutboxEntry {
+	t.Helper()
 	ctx := context.Background()
 	st := ws.Campaign()
 	out := make([]campaign.OutboxEntry, n)
-	for i := range n {
+	for j := range n {
+		i := first + j
 		item := fmt.Sprintf("item-%05d", i)
 		at := due(i).UTC()
 		e, err := st.AddOutbox(ctx, campaign.OutboxEntry{
@@ -136,7 +143,7 @@ func addEntries(t testing.TB, ws *store.Workspace, planID string, platform provi
 		if err := st.AddTransition(ctx, campaign.Transition{PlanID: planID, ItemID: item, Seq: 1, From: campaign.StateDraft, To: campaign.StateScheduled, By: "test", At: at}); err != nil {
 			t.Fatal(err)
 		}
-		out[i] = e
+		out[j] = e
 	}
 	return out
 }
@@ -144,6 +151,10 @@ func addEntries(t testing.TB, ws *store.Workspace, planID string, platform provi
 // waitFor polls cond until it holds or the deadline passes.
 func waitFor(t testing.TB, d time.Duration, what string, cond func() (bool, string)) {
 	t.Helper()
+	poll := 20 * time.Millisecond
+	if d > 30*time.Second {
+		poll = 200 * time.Millisecond // long waits watch busy processes: look less often
+	}
 	deadline := time.Now().Add(d)
 	for {
 		ok, state := cond()
@@ -153,20 +164,34 @@ func waitFor(t testing.TB, d time.Duration, what string, cond func() (bool, stri
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out after %s waiting for %s (%s)", d, what, state)
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(poll)
 	}
 }
 
-// countStates counts a plan's outbox entries by state.
-func countStates(t testing.TB, ws *store.Workspace, planID string) map[campaign.OutboxState]int {
+// countStates counts a plan's outbox entries by state (reading the
+// store's table directly: tests poll it while workers run).
+func countStates(t testing.TB, db *store.DB, workspace, planID string) map[campaign.OutboxState]int {
 	t.Helper()
-	es, err := ws.Campaign().PlanOutbox(context.Background(), planID)
+	q := `SELECT state, COUNT(*) FROM rapport_outbox WHERE workspace = ? AND plan_id = ? GROUP BY state`
+	if db.Dialect() == store.Postgres {
+		q = `SELECT state, COUNT(*) FROM rapport_outbox WHERE workspace = $1 AND plan_id = $2 GROUP BY state`
+	}
+	rows, err := db.SQL().Query(q, workspace, planID)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer rows.Close()
 	m := map[campaign.OutboxState]int{}
-	for _, e := range es {
-		m[e.State]++
+	for rows.Next() {
+		var s string
+		var n int
+		if err := rows.Scan(&s, &n); err != nil {
+			t.Fatal(err)
+		}
+		m[campaign.OutboxState(s)] = n
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
 	return m
 }

@@ -25,11 +25,24 @@ import (
 	"github.com/rapportkit/rapport/worker/internal/memserve"
 )
 
-// Settings of the child worker processes (and of the checks on them).
-const (
-	childJobTimeout  = 3 * time.Second
-	childRescueAfter = 4 * time.Second
+// Settings of the child worker processes (and of the checks on them),
+// stretched under the race detector.
+var (
+	childJobTimeout  = scaled(3 * time.Second)
+	childRescueAfter = scaled(4 * time.Second)
 )
+
+func scaled(d time.Duration) time.Duration {
+	if raceEnabled {
+		return 3 * d
+	}
+	return d
+}
+
+// crashAccounts is how many accounts share the posts: an agency's
+// accounts, each posting a few hundred times over seconds (a read-back
+// reads one account's recent posts).
+const crashAccounts = 20
 
 // TestHelperProcess is a worker process of the multi-process tests: the
 // tests run the test binary again with -test.run=^TestHelperProcess$ and
@@ -54,6 +67,12 @@ func childMain() int {
 	}
 	defer db.Close()
 	base := os.Getenv("RAPPORT_WORKER_NET")
+	// SQLite's fetches are write transactions of its one writer: poll
+	// less often there.
+	poll := 50 * time.Millisecond
+	if db.Dialect() == store.SQLite {
+		poll = 200 * time.Millisecond
+	}
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	resolve := func(_ context.Context, a Account) (providers.Provider, error) {
 		return memserve.NewClient(base, a.ID, a.Platform, hc), nil
@@ -64,7 +83,7 @@ func childMain() int {
 		WithLogger(logger),
 		WithJobTimeout(childJobTimeout),
 		WithRescueAfter(childRescueAfter),
-		WithPollInterval(50*time.Millisecond),
+		WithPollInterval(poll),
 		WithConcurrency(16),
 		WithRetryBackoff(50*time.Millisecond, time.Second),
 		WithPoolSize(8),
@@ -303,8 +322,10 @@ func runCrashTest(t *testing.T, p crashPlan) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := n.CreateAccount(providers.Account{Handle: "bakery"}); err != nil {
-		t.Fatal(err)
+	for a := range crashAccounts {
+		if _, err := n.CreateAccount(providers.Account{Handle: fmt.Sprintf("shop%02d", a)}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	srv := memserve.NewServer(n)
 	srv.PublishDelay = 10 * time.Millisecond
@@ -314,9 +335,13 @@ func runCrashTest(t *testing.T, p crashPlan) {
 	// The posts are due over six seconds, starting three seconds from now.
 	start := time.Now().Add(3 * time.Second)
 	spread := 6 * time.Second
-	entries := addEntries(t, ws, "launch", providers.Mastodon, "bakery", p.posts, func(i int) time.Time {
-		return start.Add(spread * time.Duration(i) / time.Duration(p.posts))
-	})
+	var entries []campaign.OutboxEntry
+	per := p.posts / crashAccounts
+	for a := range crashAccounts {
+		entries = append(entries, addEntriesFrom(t, ws, "launch", providers.Mastodon, fmt.Sprintf("shop%02d", a), a*per, per, func(i int) time.Time {
+			return start.Add(spread * time.Duration(i) / time.Duration(p.posts))
+		})...)
+	}
 	enq, err := New(db, testOptions()...)
 	if err != nil {
 		t.Fatal(err)
@@ -402,7 +427,7 @@ func runCrashTest(t *testing.T, p crashPlan) {
 	t.Logf("resumed %s after %s; %d jobs rescued so far", paused.id, time.Since(pausedAt).Round(time.Millisecond), eng.rescued(t))
 
 	waitFor(t, 100*time.Second, "every post published", func() (bool, string) {
-		c := countStates(t, ws, "launch")
+		c := countStates(t, db, "acme", "launch")
 		done := countJobs(t, db, KindPublish, "completed")
 		return c[campaign.OutboxPublished] == p.posts && done == p.posts, fmt.Sprintf("outbox %v, %d jobs completed", c, done)
 	})

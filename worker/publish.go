@@ -162,11 +162,15 @@ func (w *Worker) runPublish(ctx context.Context, r *run, a publishArgs) error {
 // transaction. It goes by the entry as the transaction sees it: the
 // outcome this run wrote, or the one another run wrote first.
 func (w *Worker) settlePublish(ctx context.Context, r *run, a publishArgs, st *publishStore, entry campaign.OutboxEntry, perr error) error {
-	cur, err := st.inTx.OutboxEntry(ctx, a.Entry)
-	if err != nil {
-		return errors.Join(perr, err)
+	cur, mine := entry, true
+	if perr != nil {
+		// The outcome write may have failed: read what holds.
+		var err error
+		if cur, err = st.inTx.OutboxEntry(ctx, a.Entry); err != nil {
+			return errors.Join(perr, err)
+		}
+		mine = cur.Version == entry.Version && !errors.Is(perr, campaign.ErrConflict)
 	}
-	mine := cur.Version == entry.Version && !errors.Is(perr, campaign.ErrConflict)
 	switch {
 	case cur.State.Final():
 		if _, err := st.tx.complete(ctx, nil); err != nil {

@@ -28,7 +28,7 @@ const riverMaxAttempts = 25
 
 // placeholderQueue is configured on every client: River runs jobs only
 // for clients created with at least one queue; workspace queues are added
-// to it (serve).
+// to it (serve). No job goes there, so it is polled only hourly.
 const placeholderQueue = "rapport"
 
 // rescuedMessage is the error River's rescuer records on a job it takes
@@ -226,7 +226,7 @@ func (e *riverEngine[TDriver, TTx]) newClient() error {
 		MaxAttempts:          riverMaxAttempts,
 		RetryPolicy:          retryPolicy{c},
 		SoftStopTimeout:      c.softStop,
-		Queues:               map[string]river.QueueConfig{placeholderQueue: {MaxWorkers: 1}},
+		Queues:               map[string]river.QueueConfig{placeholderQueue: {MaxWorkers: 1, FetchPollInterval: time.Hour}},
 		Workers:              workers,
 	})
 	if err != nil {

@@ -326,14 +326,12 @@ func TestWorkspaceSelection(t *testing.T) {
 			if err := only.Start(ctx); err != nil {
 				t.Fatal(err)
 			}
-			north, _ := db.Workspace("north")
-			south, _ := db.Workspace("south")
 			waitFor(t, 20*time.Second, "north published", func() (bool, string) {
-				c := countStates(t, north, "plan")
+				c := countStates(t, db, "north", "plan")
 				return c[campaign.OutboxPublished] == 5, fmt.Sprint(c)
 			})
 			time.Sleep(300 * time.Millisecond) // a worker of north alone must leave south alone
-			if c := countStates(t, south, "plan"); c[campaign.OutboxPending] != 5 {
+			if c := countStates(t, db, "south", "plan"); c[campaign.OutboxPending] != 5 {
 				t.Fatalf("south touched by a worker of north only: %v", c)
 			}
 			all, err := New(db, testOptions(resolve)...)
@@ -345,7 +343,7 @@ func TestWorkspaceSelection(t *testing.T) {
 				t.Fatal(err)
 			}
 			waitFor(t, 20*time.Second, "south published by a worker of every workspace", func() (bool, string) {
-				c := countStates(t, south, "plan")
+				c := countStates(t, db, "south", "plan")
 				return c[campaign.OutboxPublished] == 5, fmt.Sprint(c)
 			})
 			if got := len(n.AllPosts()); got != 10 {

@@ -23,6 +23,9 @@ import (
 	"github.com/rapportkit/rapport/providers/memory"
 )
 
+// postsPage is how many posts one /posts request returns.
+const postsPage = 50
+
 // Server serves a memory network. It is an http.Handler.
 type Server struct {
 	net *memory.Network
@@ -178,12 +181,25 @@ func (s *Server) posts(w http.ResponseWriter, r *http.Request) {
 		}
 		opts.Since = t
 	}
-	posts, err := providers.Collect(c.Posts(r.Context(), opts))
-	if err != nil {
-		fail(w, err)
-		return
+	// One page of postsPage posts from offset, newest first, as a
+	// platform pages a timeline.
+	offset, _ := strconv.Atoi(r.URL.Query().Get("offset"))
+	page := []providers.Post{}
+	i := 0
+	for p, err := range c.Posts(r.Context(), opts) {
+		if err != nil {
+			fail(w, err)
+			return
+		}
+		if i >= offset {
+			page = append(page, p)
+		}
+		i++
+		if len(page) == postsPage {
+			break
+		}
 	}
-	reply(w, posts)
+	reply(w, page)
 }
 
 func (s *Server) self(w http.ResponseWriter, r *http.Request) {
@@ -324,24 +340,32 @@ func (c *Client) Publish(ctx context.Context, d providers.Draft) (providers.Post
 	return p, err
 }
 
-// Posts implements providers.PostLister (one request for every post since
-// opts.Since; Limit is applied here).
+// Posts implements providers.PostLister, a page of posts per request.
 func (c *Client) Posts(ctx context.Context, opts providers.PostsOptions) iter.Seq2[providers.Post, error] {
-	return func(yield func(providers.Post, error) bool) {
+	seq := providers.Paginate(ctx, func(ctx context.Context, cursor string) ([]providers.Post, string, error) {
 		q := url.Values{}
 		if !opts.Since.IsZero() {
 			q.Set("since", opts.Since.Format(time.RFC3339Nano))
 		}
+		offset, _ := strconv.Atoi(cursor)
+		q.Set("offset", strconv.Itoa(offset))
 		var posts []providers.Post
 		if err := c.do(ctx, http.MethodGet, "/posts", q, nil, &posts); err != nil {
-			yield(providers.Post{}, err)
-			return
+			return nil, "", err
 		}
-		for i, p := range posts {
-			if opts.Limit > 0 && i >= opts.Limit {
+		if len(posts) < postsPage {
+			return posts, "", nil
+		}
+		return posts, strconv.Itoa(offset + len(posts)), nil
+	})
+	return func(yield func(providers.Post, error) bool) {
+		n := 0
+		for p, err := range seq {
+			if err == nil && opts.Limit > 0 && n >= opts.Limit {
 				return
 			}
-			if !yield(p, nil) {
+			n++
+			if !yield(p, err) || err != nil {
 				return
 			}
 		}
