@@ -10,7 +10,9 @@ import (
 // which Meta, Google and X accept hashed customer lists.
 func HashSHA256(s string) string {
 	sum := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(sum[:])
+	var buf [2 * sha256.Size]byte
+	hex.Encode(buf[:], sum[:])
+	return string(buf[:])
 }
 
 // PhoneHashForm says which text of a normalized phone number is hashed.

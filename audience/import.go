@@ -739,6 +739,9 @@ func (b *customerBuilder) finish(rec Record) Record {
 	if c.ID == "" {
 		c.ID = "line:" + strconv.Itoa(rec.Line)
 	}
+	if n := len(c.Emails) + len(c.Phones); n > 0 && len(c.Hashes) == 0 {
+		c.Hashes = make([]HashedID, 0, n)
+	}
 	for _, e := range c.Emails {
 		c.addHash(FieldEmail, HashEmail(e))
 	}
