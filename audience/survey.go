@@ -15,6 +15,11 @@ import (
 // counted once per platform however often it appears. Add accounts, then
 // call Result. A Survey is safe for concurrent use, though each Add call
 // matches its accounts on the Matcher's workers already.
+//
+// Accounts are streamed: a Survey keeps of each one only its platform,
+// id, handle and display name (what AccountRef reports), in about 16 bytes
+// plus the text, and of each matched one its evidence; the Account values
+// read are not retained.
 type Survey struct {
 	m *Matcher
 
