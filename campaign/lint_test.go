@@ -174,8 +174,15 @@ func TestRulePromotionalShareWeekly(t *testing.T) {
 func TestRuleCadenceGap(t *testing.T) {
 	p := cleanPlan()
 	removeItems(p, "m04", "m05")
-	// Mastodon: Fri 6 Mar 09:30 → Fri 13 Mar 09:00 is 7 days; 3/week allows 4d16h.
-	expect(t, lint(t, p, nil), RuleCadenceGap, Warning, "m06")
+	// Mastodon: Fri 6 Mar 09:30 → Fri 13 Mar 09:00 across the DST jump is
+	// 166h30m (6 days 23h to the hour); 3/week allows 4 days 16h.
+	r := lint(t, p, nil)
+	expect(t, r, RuleCadenceGap, Warning, "m06")
+	if len(r.Findings) > 0 {
+		if m := r.Findings[0].Message; !strings.HasPrefix(m, "6 days 23h without a post") || !strings.HasSuffix(m, "the cadence allows 4 days 16h") {
+			t.Errorf("message %q: want durations written for people", m)
+		}
+	}
 
 	// A tighter explicit MaxGap flags the clean plan's longest silence.
 	p = cleanPlan()
@@ -211,7 +218,11 @@ func TestRuleReplyStaffing(t *testing.T) {
 	// A post late on Friday with nobody answering until Saturday 10:00.
 	p = cleanPlan()
 	setItem(p, "m06", func(it *Item) { it.At = MustParseLocal("2026-03-13T21:00") })
-	expect(t, lint(t, p, nil), RuleReplyStaffing, Warning, "m06")
+	r := lint(t, p, nil)
+	expect(t, r, RuleReplyStaffing, Warning, "m06")
+	if len(r.Findings) > 0 && !strings.HasSuffix(r.Findings[0].Message, " within 4h") {
+		t.Errorf("message %q: want the reply window written for people (\"within 4h\")", r.Findings[0].Message)
+	}
 
 	// Too little reply capacity for the volume.
 	// Too little reply capacity for the volume: 1 reply an hour is 53 a

@@ -53,7 +53,7 @@ func newConfig(opts []Option) (config, error) {
 		}
 	}
 	if c.attemptTimeout >= c.staleAfter {
-		return config{}, fmt.Errorf("campaign: attempt timeout %s must be shorter than the stale limit %s", c.attemptTimeout, c.staleAfter)
+		return config{}, fmt.Errorf("campaign: attempt timeout %s must be shorter than the stale limit %s", fmtDur(c.attemptTimeout), fmtDur(c.staleAfter))
 	}
 	return c, nil
 }
@@ -119,7 +119,7 @@ func WithActor(name string) Option {
 func WithBackoff(first, max time.Duration) Option {
 	return func(c *config) error {
 		if first < 0 || max < first {
-			return fmt.Errorf("backoff %s..%s: want 0 ≤ first ≤ max", first, max)
+			return fmt.Errorf("backoff %s..%s: want 0 ≤ first ≤ max", fmtDur(first), fmtDur(max))
 		}
 		c.backoffMin, c.backoffMax = first, max
 		return nil
@@ -144,7 +144,7 @@ func WithMaxAttempts(n int) Option {
 func WithStaleAfter(d time.Duration) Option {
 	return func(c *config) error {
 		if d <= 0 {
-			return fmt.Errorf("stale limit %s: want > 0", d)
+			return fmt.Errorf("stale limit %s: want > 0", fmtDur(d))
 		}
 		c.staleAfter = d
 		return nil
@@ -155,7 +155,7 @@ func WithStaleAfter(d time.Duration) Option {
 func WithAttemptTimeout(d time.Duration) Option {
 	return func(c *config) error {
 		if d <= 0 {
-			return fmt.Errorf("attempt timeout %s: want > 0", d)
+			return fmt.Errorf("attempt timeout %s: want > 0", fmtDur(d))
 		}
 		c.attemptTimeout = d
 		return nil
@@ -167,7 +167,7 @@ func WithAttemptTimeout(d time.Duration) Option {
 func WithPollInterval(d time.Duration) Option {
 	return func(c *config) error {
 		if d <= 0 {
-			return fmt.Errorf("poll interval %s: want > 0", d)
+			return fmt.Errorf("poll interval %s: want > 0", fmtDur(d))
 		}
 		c.interval = d
 		return nil

@@ -52,18 +52,6 @@ func DefaultRules() []Rule {
 
 func fmtTime(t time.Time) string { return t.Format("Mon 2 Jan 15:04") }
 
-func fmtDur(d time.Duration) string {
-	days := int(d / (24 * time.Hour))
-	hours := int((d % (24 * time.Hour)) / time.Hour)
-	switch {
-	case days > 0 && hours > 0:
-		return fmt.Sprintf("%dd%dh", days, hours)
-	case days > 0:
-		return fmt.Sprintf("%dd", days)
-	}
-	return d.Round(time.Minute).String()
-}
-
 func checkInvalidPlan(s *Subject) []Finding {
 	var out []Finding
 	for _, fe := range validate(s.Plan) {
