@@ -74,7 +74,7 @@ func Fallback(primary, fallback Classifier) Classifier {
 // concurrent use. Extend its vocabulary with RuleOptions (product names,
 // local slang).
 type RuleClassifier struct {
-	rules    map[uint64]*rule
+	rules map[uint64]*rule
 	// maxFrom is the length of the longest phrase starting with a word: one
 	// lookup rules out most words before any phrase is tried.
 	maxFrom  map[uint64]int
