@@ -403,11 +403,11 @@ func (r *Report) bestTimeChart(a AccountReport) (Chart, *plot.Plot) {
 	if len(bt.Best) > 0 {
 		var parts []string
 		for _, b := range bt.Best {
-			parts = append(parts, fmt.Sprintf("%s %02d:00 (%s engagements per post, %d posts)", b.Weekday.String()[:3], b.Hour, b.Mean, b.Samples))
+			parts = append(parts, fmt.Sprintf("%s %02d:00 (%s engagements per post, %s)", b.Weekday.String()[:3], b.Hour, b.Mean, nPost.count(float64(b.Samples))))
 		}
 		best = "best: " + strings.Join(parts, "; ")
 	}
-	c.Caption = fmt.Sprintf("Darker is more engagement; grey cells have no posts. %d posts in all; a cell needs %d posts to be recommended; %s.", samples, bt.MinSamples, best)
+	c.Caption = fmt.Sprintf("Darker is more engagement; grey cells have no posts. %s in all; a cell needs %s to be recommended; %s.", nPost.count(float64(samples)), nPost.count(float64(bt.MinSamples)), best)
 	return c, p
 }
 

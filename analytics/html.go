@@ -48,6 +48,7 @@ func (r *Report) WriteHTML(w io.Writer) error {
 		"hour":        func(h int) string { return fmt.Sprintf("%02d:00", h) },
 		"mul100":      func(v float64) float64 { return v * 100 },
 		"day":         func(d time.Weekday) string { return d.String()[:3] },
+		"plural":      func(n int, one, many string) string { return noun{one, many}.count(float64(n)) },
 	}
 	t, err := template.New("report").Funcs(funcs).Parse(reportTemplate)
 	if err != nil {

@@ -115,7 +115,7 @@ func TestBuildReport(t *testing.T) {
 		"mastodon @shop: share of active followers rose from 25 to 50%.",
 		"linkedin @Shop <GmbH>: no posts in this period, so its rates are n/a.",
 		"mastodon @shop: posted 1.5 times a week against a target of 2.",
-		"Responses: 1 of 2 messages have no answer yet.",
+		"Responses: 1 of 2 messages has no answer yet.",
 		"Responses: only 50.0% of normal-priority messages were answered within 2 hours.",
 		"Mastodon followers: behind",
 	} {
