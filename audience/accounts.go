@@ -174,8 +174,18 @@ func saturate(n uint32, add int) uint32 {
 }
 
 // growTable doubles the index, hashing the keys again from the entries.
-func (s *accountStore) growTable() {
-	size := max(1024, 2*len(s.tags))
+func (s *accountStore) growTable() { s.resize(max(1024, 2*len(s.tags))) }
+
+// reserve makes room in the index for n more accounts, so that it does not
+// grow while they are added.
+func (s *accountStore) reserve(n int) {
+	if need := s.n + n; need*4 > len(s.tags)*3 {
+		s.resize(max(1024, need+need/3+1))
+	}
+}
+
+// resize rebuilds the index with size slots.
+func (s *accountStore) resize(size int) {
 	s.tags, s.slots = make([]uint8, size), make([]uint32, size)
 	for e := range s.n {
 		en := s.entry(int32(e))

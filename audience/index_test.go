@@ -113,6 +113,9 @@ func TestAccountStore(t *testing.T) {
 		if i == 4321 {
 			a.name = string(make([]byte, 300)) // a length that takes two bytes
 		}
+		if i == 1500 {
+			s.reserve(7000) // rebuilds the index at a size of its own
+		}
 		pi := s.platformIndex(a.p)
 		if _, _, ok := s.lookup(pi, a.id, a.handle); ok {
 			t.Fatalf("account %d (%v) found before it was added", i, a)

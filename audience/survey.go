@@ -77,6 +77,9 @@ func (s *Survey) AddFollowers(ctx context.Context, seq iter.Seq2[providers.Accou
 
 // AddAccounts matches followers given as a slice.
 func (s *Survey) AddAccounts(ctx context.Context, followers []providers.Account) error {
+	s.mu.Lock()
+	s.accounts.reserve(len(followers))
+	s.mu.Unlock()
 	return s.add(ctx, "", func(yield func(providers.Account, int, error) bool) {
 		for _, a := range followers {
 			if !yield(a, 0, nil) {
