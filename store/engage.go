@@ -20,7 +20,10 @@ import (
 // runs in one transaction.
 type EngageStore struct{ w *Workspace }
 
-var _ engage.Store = EngageStore{}
+var (
+	_ engage.Store               = EngageStore{}
+	_ engage.ConversationCounter = EngageStore{}
+)
 
 // Engage returns the workspace's inbox store.
 func (w *Workspace) Engage() EngageStore { return EngageStore{w} }
@@ -421,9 +424,9 @@ func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
 
-// Conversations implements engage.ConversationStore.
-func (s EngageStore) Conversations(ctx context.Context, f engage.ConversationFilter) ([]engage.Conversation, error) {
-	q := "SELECT doc FROM rapport_conversations WHERE workspace = ?"
+// conversationWhere turns a filter into a WHERE clause and its arguments.
+func (s EngageStore) conversationWhere(f engage.ConversationFilter) (string, []any) {
+	q := " WHERE workspace = ?"
 	args := []any{s.w.id}
 	if f.Account != "" {
 		q += " AND account = ?"
@@ -449,11 +452,31 @@ func (s EngageStore) Conversations(ctx context.Context, f engage.ConversationFil
 	if f.Awaiting {
 		q += " AND awaiting_since <> 0"
 	}
-	q += " ORDER BY created_at, id"
+	return q, args
+}
+
+// Conversations implements engage.ConversationStore.
+func (s EngageStore) Conversations(ctx context.Context, f engage.ConversationFilter) ([]engage.Conversation, error) {
+	where, args := s.conversationWhere(f)
+	q := "SELECT doc FROM rapport_conversations" + where + " ORDER BY created_at, id"
 	if f.Limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d", f.Limit)
 	}
 	return listDocs[engage.Conversation](ctx, s.w, q, args...)
+}
+
+// CountConversations implements engage.ConversationCounter: the number of
+// conversations f selects, at most f.Limit when it is set.
+func (s EngageStore) CountConversations(ctx context.Context, f engage.ConversationFilter) (int, error) {
+	where, args := s.conversationWhere(f)
+	var n int
+	if err := s.w.queryRow(ctx, "SELECT COUNT(*) FROM rapport_conversations"+where, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: count conversations: %w", err)
+	}
+	if f.Limit > 0 && n > f.Limit {
+		n = f.Limit
+	}
+	return n, nil
 }
 
 // UpdateConversation implements engage.ConversationStore.

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -118,6 +119,37 @@ func TestEngageStoreWorkspaceIsolation(t *testing.T) {
 		}
 		if au, _ := a.Audit(ctx, engage.AuditFilter{}); len(au) != 1 {
 			t.Errorf("acme's audit has %d entries", len(au))
+		}
+	})
+}
+
+func TestCountConversationsAgreesWithList(t *testing.T) {
+	eachDialect(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		s := mustWorkspace(t, db, "acme").Engage()
+		at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+		var b engage.Batch
+		for i := range 7 {
+			c := engage.Conversation{ID: fmt.Sprint("c", i), Account: "shop", Platform: providers.Mastodon,
+				Author: providers.Account{Platform: providers.Mastodon, ID: fmt.Sprint("u", i%2)}, State: engage.StateNew, CreatedAt: at.Add(time.Duration(i) * time.Minute)}
+			if i%3 == 0 {
+				c.State, c.Assignee = engage.StateAssigned, "sam"
+			}
+			b.Conversations = append(b.Conversations, c)
+		}
+		if err := s.IngestBatch(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range []engage.ConversationFilter{{}, {Assignee: "sam"}, {Unassigned: true},
+			{States: []engage.State{engage.StateNew}}, {Author: engage.AuthorKey{Platform: providers.Mastodon, ID: "u1"}}, {Limit: 2}} {
+			list, err := s.Conversations(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n, err := s.CountConversations(ctx, f)
+			if err != nil || n != len(list) {
+				t.Errorf("filter %+v: count %d (%v), list %d", f, n, err, len(list))
+			}
 		}
 	})
 }
