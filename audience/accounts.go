@@ -19,9 +19,10 @@ type accountStore struct {
 	entries [][]accountEntry
 	n       int
 
-	// text holds the id, handle and display name of each account, each
-	// preceded by its length as a uvarint. Every chunk is a Builder whose
-	// bytes, once written, never change: strings taken from it stay valid.
+	// text holds, for each account, the lengths of its id, handle and
+	// display name as uvarints, then the three strings. Every chunk is a
+	// Builder that is never written beyond its capacity, so its bytes,
+	// once written, never change: strings taken from it stay valid.
 	text []*strings.Builder
 
 	platforms []providers.Platform
