@@ -47,6 +47,10 @@ type Action struct {
 	// Target is the platform id of the account the action was towards (the
 	// author of the post liked, reposted or answered); empty for own posts.
 	Target string `json:"target,omitempty"`
+	// TargetHandle is Target's handle where known (the Handle of the
+	// providers.Account the action answered): reports name the person by
+	// it instead of the bare id.
+	TargetHandle string `json:"target_handle,omitempty"`
 }
 
 // GiveAsk is the balance of giving and asking in a period.
@@ -199,7 +203,9 @@ type Strength struct {
 // So a follower who wrote 5 times and was answered 5 times, last touched a
 // half-life ago, scores 100 × (0.4·0.5 + 0.4·(10/15) + 0.2·1) = 66.67 with
 // the default weights. Results are ordered by score, highest first, then
-// by account.
+// by account. Handle is the person's latest handle seen in the
+// interactions (their Author) or the actions (TargetHandle); empty when
+// neither names it.
 func RelationshipStrength(in StrengthInput) []Strength {
 	w := in.Weights
 	if w == (StrengthWeights{}) {
@@ -235,6 +241,12 @@ func RelationshipStrength(in StrengthInput) []Strength {
 		}
 		return s
 	}
+	handleAt := map[*Strength]time.Time{}
+	name := func(s *Strength, handle string, at time.Time) {
+		if handle != "" && (s.Handle == "" || at.After(handleAt[s])) {
+			s.Handle, handleAt[s] = handle, at
+		}
+	}
 	touch := func(s *Strength, at time.Time) {
 		if at.After(s.LastTouch) {
 			s.LastTouch = at
@@ -246,9 +258,7 @@ func RelationshipStrength(in StrengthInput) []Strength {
 		}
 		if s := get(it.Platform, it.Author.ID); s != nil {
 			s.Inbound++
-			if s.Handle == "" {
-				s.Handle = it.Author.Handle
-			}
+			name(s, it.Author.Handle, it.OccurredAt)
 			touch(s, it.OccurredAt)
 		}
 	}
@@ -258,6 +268,7 @@ func RelationshipStrength(in StrengthInput) []Strength {
 		}
 		if s := get(a.Platform, a.Target); s != nil {
 			s.Outbound++
+			name(s, a.TargetHandle, a.At)
 			touch(s, a.At)
 		}
 	}

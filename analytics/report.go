@@ -57,6 +57,11 @@ type ReportInput struct {
 	GeneratedAt time.Time
 	Accounts    []AccountInput
 	// Responses, Hours and SLA feed the responsiveness section.
+	//
+	// People are named in reports by the latest handle the input carries
+	// for their id anywhere: interaction authors (of any account),
+	// ResponseSample.Author, Action.TargetHandle. Pass them so that people
+	// the business only answered show as handles, not bare ids.
 	Responses []ResponseSample
 	Hours     *BusinessHours
 	SLA       map[string]time.Duration
@@ -184,11 +189,12 @@ func BuildReport(in ReportInput) (*Report, error) {
 		Title: title, Business: in.Business, Period: p, Previous: prev, Location: loc.String(),
 		GeneratedAt: now, loc: loc,
 	}
+	book := newHandleBook(in)
 	for i, a := range in.Accounts {
 		if a.Platform == "" || a.Account == "" {
 			return nil, fmt.Errorf("analytics: build report: account %d: %w", i, invalid("platform/account", "is empty"))
 		}
-		ar, err := buildAccount(in, a, loc, top)
+		ar, err := buildAccount(in, a, loc, top, book)
 		if err != nil {
 			return nil, fmt.Errorf("analytics: build report: account %d (%s %s): %w", i, a.Platform, a.Account, err)
 		}
@@ -211,7 +217,7 @@ func BuildReport(in ReportInput) (*Report, error) {
 	return r, nil
 }
 
-func buildAccount(in ReportInput, a AccountInput, loc *time.Location, top int) (AccountReport, error) {
+func buildAccount(in ReportInput, a AccountInput, loc *time.Location, top int, book handleBook) (AccountReport, error) {
 	p, prev := in.Period, in.Period.Previous()
 	ar := AccountReport{Platform: a.Platform, Account: a.Account, Handle: a.Handle}
 	var fols []FollowerSnapshot
@@ -286,10 +292,18 @@ func buildAccount(in ReportInput, a AccountInput, loc *time.Location, top int) (
 		if len(ar.Strongest) == top || s.Score == 0 {
 			break
 		}
+		if h := book.get(cmp.Or(s.Platform, a.Platform), s.Account); h != "" {
+			s.Handle = h
+		}
 		ar.Strongest = append(ar.Strongest, s)
 	}
 	adv := Advocates(a.Interactions, a.Overlap, p)
 	ar.Advocates = adv[:min(top, len(adv))]
+	for i := range ar.Advocates {
+		if acc := &ar.Advocates[i].Account; acc.Handle == "" {
+			acc.Handle = book.get(ar.Advocates[i].Platform, acc.ID)
+		}
+	}
 	ar.GiveAsk = GiveAskRatio(actions, a.Platform, p)
 
 	var postTimes []time.Time

@@ -15,6 +15,9 @@ type ResponseSample struct {
 	Platform providers.Platform `json:"platform"`
 	// ID identifies the message or conversation (for the caller's use).
 	ID string `json:"id,omitempty"`
+	// Author is who wrote the message, where known (its ID and Handle at
+	// least): reports use it to name people the business answered.
+	Author providers.Account `json:"author,omitzero"`
 	// Priority is the triage priority ("urgent", "high", "normal", ...).
 	Priority   string    `json:"priority"`
 	ReceivedAt time.Time `json:"received_at"`
