@@ -49,20 +49,24 @@ func loadMessages(t testing.TB, name string) []labelled {
 //   - testdata/messages.jsonl (263): the set the vocabulary was developed on;
 //   - testdata/holdout.jsonl (91): written after the first vocabulary was
 //     fixed; its misses then led to general vocabulary additions;
-//   - testdata/blind.jsonl (60): written last, in other trades. First look:
-//     0.75; after general (not message-specific) fixes: 0.80. It is the
-//     honest estimate of accuracy on unseen phrasing and is held to a lower
-//     floor.
+//   - testdata/blind.jsonl (60): written in other trades. First look:
+//     0.75; after general (not message-specific) fixes: 0.80.
+//   - testdata/unseen.jsonl (178): written across many trades before the
+//     rules were read, and never tuned on: the honest estimate of accuracy
+//     on unseen phrasing. Measured at 0.770 before any change to the rules.
+//     Its misses are never logged one by one, so that it stays unseen.
 func TestRuleClassifierAccuracy(t *testing.T) {
 	for _, tc := range []struct {
-		name string
-		min  float64
+		name  string
+		min   float64
+		quiet bool
 	}{
-		{"testdata/messages.jsonl", 0.85},
-		{"testdata/holdout.jsonl", 0.85},
-		{"testdata/blind.jsonl", 0.70},
+		{"testdata/messages.jsonl", 0.85, false},
+		{"testdata/holdout.jsonl", 0.85, false},
+		{"testdata/blind.jsonl", 0.70, false},
+		{"testdata/unseen.jsonl", 0.75, true},
 	} {
-		t.Run(tc.name, func(t *testing.T) { testAccuracy(t, tc.name, tc.min) })
+		t.Run(tc.name, func(t *testing.T) { testAccuracy(t, tc.name, tc.min, tc.quiet) })
 	}
 	all := append(loadMessages(t, "testdata/messages.jsonl"), loadMessages(t, "testdata/holdout.jsonl")...)
 	if len(all) < 200 {
@@ -70,7 +74,10 @@ func TestRuleClassifierAccuracy(t *testing.T) {
 	}
 }
 
-func testAccuracy(t *testing.T, name string, minAcc float64) {
+// testAccuracy logs the accuracy per intent and the confusions of the rule
+// classifier on the labelled messages in name, and fails below minAcc. With
+// quiet, the misses are not logged one by one (for a set kept unseen).
+func testAccuracy(t *testing.T, name string, minAcc float64, quiet bool) {
 	msgs := loadMessages(t, name)
 	rc, err := NewRuleClassifier()
 	if err != nil {
@@ -91,7 +98,7 @@ func testAccuracy(t *testing.T, name string, minAcc float64) {
 			c[0]++
 		} else {
 			confusion[[2]Intent{m.Intent, tr.Intent}]++
-			if testing.Verbose() {
+			if testing.Verbose() && !quiet {
 				t.Logf("want %-15s got %-15s %v %q", m.Intent, tr.Intent, tr.Signals, m.Text)
 			}
 		}
