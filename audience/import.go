@@ -275,10 +275,15 @@ func (im *Importer) records(ctx context.Context, r io.Reader, rep *Report) iter.
 func (im *Importer) parallel(ctx context.Context, src rowSource, cols []column, yield func(Record, error) bool) {
 	type job struct {
 		rows []rawRow
-		out  []Record
-		err  error
-		done chan struct{}
+		// cells holds the rows' CSV cells: the reader reuses its own.
+		cells []string
+		out   []Record
+		err   error
+		done  chan struct{}
 	}
+	// Jobs are recycled once their records are yielded, so that a large
+	// import does not allocate a batch of records and cells per batch.
+	free := make(chan *job, 3*im.cfg.workers+2)
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	defer wg.Wait()
@@ -288,7 +293,11 @@ func (im *Importer) parallel(ctx context.Context, src rowSource, cols []column, 
 	for range im.cfg.workers {
 		wg.Go(func() {
 			for j := range jobs {
-				j.out = make([]Record, len(j.rows))
+				if cap(j.out) >= len(j.rows) {
+					j.out = j.out[:len(j.rows)]
+				} else {
+					j.out = make([]Record, len(j.rows))
+				}
 				for i, row := range j.rows {
 					j.out[i] = im.build(row, cols)
 				}
@@ -300,13 +309,24 @@ func (im *Importer) parallel(ctx context.Context, src rowSource, cols []column, 
 		defer close(ordered)
 		defer close(jobs)
 		for {
-			j := &job{done: make(chan struct{}), rows: make([]rawRow, 0, batchSize)}
+			var j *job
+			select {
+			case j = <-free:
+				j.rows, j.cells, j.done = j.rows[:0], j.cells[:0], make(chan struct{})
+			default:
+				j = &job{done: make(chan struct{}), rows: make([]rawRow, 0, batchSize)}
+			}
 			var readErr error
 			for len(j.rows) < batchSize {
 				row, err := src.next()
 				if err != nil {
 					readErr = err
 					break
+				}
+				if row.vals != nil {
+					at := len(j.cells)
+					j.cells = append(j.cells, row.vals...)
+					row.vals = j.cells[at:len(j.cells):len(j.cells)]
 				}
 				j.rows = append(j.rows, row)
 			}
@@ -353,6 +373,11 @@ func (im *Importer) parallel(ctx context.Context, src rowSource, cols []column, 
 			if !yield(rec, nil) {
 				return
 			}
+		}
+		clear(j.out)
+		select {
+		case free <- j:
+		default:
 		}
 		if err := ctx.Err(); err != nil {
 			yield(Record{}, err)
@@ -460,6 +485,9 @@ func (im *Importer) newCSVSource(br *bufio.Reader) (*csvSource, []column, error)
 	if !identifying {
 		return nil, nil, fmt.Errorf("%w (line 1 has %q)", ErrNoIdentifierColumn, header)
 	}
+	// Rows are built before the next one is read, or copied: the reader
+	// may reuse its slice of cells.
+	r.ReuseRecord = true
 	return &csvSource{r: r, cols: len(header)}, cols, nil
 }
 
