@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
 )
 
 type labelled struct {
@@ -45,72 +47,131 @@ func loadMessages(t testing.TB, name string) []labelled {
 }
 
 // TestRuleClassifierAccuracy measures intent accuracy on labelled,
-// realistic messages:
-//   - testdata/messages.jsonl (263): the set the vocabulary was developed on;
+// realistic messages. The development sets, whose misses shaped the
+// vocabulary:
+//   - testdata/messages.jsonl (263): the set the vocabulary was first
+//     developed on;
 //   - testdata/holdout.jsonl (91): written after the first vocabulary was
 //     fixed; its misses then led to general vocabulary additions;
-//   - testdata/blind.jsonl (60): written in other trades. First look:
-//     0.75; after general (not message-specific) fixes: 0.80.
+//   - testdata/blind.jsonl (60): written in other trades; 0.75 at first
+//     look, 0.80 after general fixes;
+//
+// and the evaluation set, never tuned on:
 //   - testdata/unseen.jsonl (178): written across many trades before the
-//     rules were read, and never tuned on: the honest estimate of accuracy
-//     on unseen phrasing. Measured at 0.770 before any change to the rules.
-//     Its misses are never logged one by one, so that it stays unseen.
+//     rules were read: the honest estimate of accuracy on unseen phrasing.
+//     Its misses are never logged one by one, so that it stays unseen. Some
+//     of its messages turned out close to development messages (same
+//     stock situations), so accuracy is also reported on the part of it
+//     that shares under half its words with every development message.
 func TestRuleClassifierAccuracy(t *testing.T) {
-	for _, tc := range []struct {
-		name  string
-		min   float64
-		quiet bool
-	}{
-		{"testdata/messages.jsonl", 0.85, false},
-		{"testdata/holdout.jsonl", 0.85, false},
-		{"testdata/blind.jsonl", 0.70, false},
-		{"testdata/unseen.jsonl", 0.75, true},
-	} {
-		t.Run(tc.name, func(t *testing.T) { testAccuracy(t, tc.name, tc.min, tc.quiet) })
-	}
-	all := append(loadMessages(t, "testdata/messages.jsonl"), loadMessages(t, "testdata/holdout.jsonl")...)
-	if len(all) < 200 {
-		t.Fatalf("only %d labelled messages, want at least 200", len(all))
-	}
-}
-
-// testAccuracy logs the accuracy per intent and the confusions of the rule
-// classifier on the labelled messages in name, and fails below minAcc. With
-// quiet, the misses are not logged one by one (for a set kept unseen).
-func testAccuracy(t *testing.T, name string, minAcc float64, quiet bool) {
-	msgs := loadMessages(t, name)
 	rc, err := NewRuleClassifier()
 	if err != nil {
 		t.Fatal(err)
 	}
+	var dev []labelled
+	for _, tc := range []struct {
+		name string
+		min  float64
+	}{
+		{"testdata/messages.jsonl", 0.85},
+		{"testdata/holdout.jsonl", 0.85},
+		{"testdata/blind.jsonl", 0.70},
+	} {
+		msgs := loadMessages(t, tc.name)
+		dev = append(dev, msgs...)
+		t.Run(tc.name, func(t *testing.T) {
+			checkAccuracy(t, rc, tc.name, msgs, tc.min, true)
+		})
+	}
+	if len(dev) < 200 {
+		t.Fatalf("only %d labelled development messages, want at least 200", len(dev))
+	}
+	unseen := loadMessages(t, "testdata/unseen.jsonl")
+	t.Run("testdata/unseen.jsonl", func(t *testing.T) {
+		checkAccuracy(t, rc, "testdata/unseen.jsonl", unseen, 0.75, false)
+	})
+	novel := novelMessages(unseen, dev, 0.5)
+	t.Run("testdata/unseen.jsonl/novel", func(t *testing.T) {
+		checkAccuracy(t, rc, fmt.Sprintf("the %d unseen messages sharing under half their words with any development message", len(novel)), novel, 0, false)
+	})
+}
+
+// novelMessages returns the messages of eval whose word overlap (Jaccard
+// index of their sets of lower-cased words) with every message of dev is
+// below max.
+func novelMessages(eval, dev []labelled, max float64) []labelled {
+	words := func(s string) map[string]bool {
+		out := map[string]bool{}
+		for _, w := range strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+			return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+		}) {
+			out[w] = true
+		}
+		return out
+	}
+	devWords := make([]map[string]bool, len(dev))
+	for i, m := range dev {
+		devWords[i] = words(m.Text)
+	}
+	var out []labelled
+	for _, m := range eval {
+		w := words(m.Text)
+		novel := true
+		for _, d := range devWords {
+			both := 0
+			for x := range w {
+				if d[x] {
+					both++
+				}
+			}
+			if union := len(w) + len(d) - both; union > 0 && float64(both)/float64(union) >= max {
+				novel = false
+				break
+			}
+		}
+		if novel {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// checkAccuracy logs the intent accuracy of rc on msgs with its confusion
+// matrix (rows: labelled intent, columns: classified intent) and fails below
+// minAcc. With logMisses (and -v), each miss is logged with its signals;
+// never for a set kept unseen.
+func checkAccuracy(t *testing.T, rc *RuleClassifier, name string, msgs []labelled, minAcc float64, logMisses bool) {
+	t.Helper()
 	correct := 0
-	perIntent := map[Intent][2]int{}
-	confusion := map[[2]Intent]int{}
+	var confusion [numIntents][numIntents]int
 	for _, m := range msgs {
 		tr, err := rc.Classify(t.Context(), Message{Text: m.Text})
 		if err != nil {
 			t.Fatal(err)
 		}
-		c := perIntent[m.Intent]
-		c[1]++
+		confusion[intentIndex(m.Intent)][intentIndex(tr.Intent)]++
 		if tr.Intent == m.Intent {
 			correct++
-			c[0]++
-		} else {
-			confusion[[2]Intent{m.Intent, tr.Intent}]++
-			if testing.Verbose() && !quiet {
-				t.Logf("want %-15s got %-15s %v %q", m.Intent, tr.Intent, tr.Signals, m.Text)
-			}
+		} else if logMisses && testing.Verbose() {
+			t.Logf("want %-15s got %-15s %v %q", m.Intent, tr.Intent, tr.Signals, m.Text)
 		}
-		perIntent[m.Intent] = c
 	}
-	acc := float64(correct) / float64(len(msgs))
-	for _, i := range Intents {
-		c := perIntent[i]
-		t.Logf("%-15s %d/%d", i, c[0], c[1])
+	short := [numIntents]string{"serv", "ques", "comp", "prai", "lead", "spam", "othr"}
+	var b strings.Builder
+	fmt.Fprintf(&b, "confusion (rows labelled, columns classified):\n%-16s", "")
+	for _, s := range short {
+		fmt.Fprintf(&b, "%5s", s)
 	}
-	for k, n := range confusion {
-		t.Logf("confused %s as %s: %d", k[0], k[1], n)
+	for i, row := range confusion {
+		fmt.Fprintf(&b, "\n%-16s", intentByIndex[i])
+		for _, n := range row {
+			fmt.Fprintf(&b, "%5d", n)
+		}
+	}
+	t.Log(b.String())
+	acc := 0.0
+	if len(msgs) > 0 {
+		acc = float64(correct) / float64(len(msgs))
 	}
 	t.Logf("intent accuracy of the rule classifier on %s: %.3f (%d/%d messages)", name, acc, correct, len(msgs))
 	if acc < minAcc {
