@@ -49,40 +49,39 @@ func chartID(prefix, name string) string {
 	return b.String()
 }
 
-// renderSVG draws p to an SVG string. A panic inside the plotting library
-// (it panics on some degenerate input) is returned as an error.
-func renderSVG(p *plot.Plot, w, h vg.Length) (svg string, err error) {
+// renderSVG draws f to an SVG string: the plot, and its legend in a strip
+// under it. A panic inside the plotting library (it panics on some
+// degenerate input) is returned as an error.
+func renderSVG(f *figure, w, h vg.Length) (svg string, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("analytics: render chart %q: %v", p.Title.Text, r)
+			err = fmt.Errorf("analytics: render chart %q: %v", f.Title.Text, r)
 		}
 	}()
 	c := vgsvg.New(w, h)
-	p.Draw(draw.New(c))
+	dc := draw.New(c)
+	lh := f.legendHeight(w)
+	f.Draw(draw.Crop(dc, 0, 0, lh, 0))
+	if lh > 0 {
+		f.drawLegend(draw.Crop(dc, 0, 0, 0, lh-h))
+	}
 	var buf bytes.Buffer
 	if _, err := c.WriteTo(&buf); err != nil {
-		return "", fmt.Errorf("analytics: render chart %q: %w", p.Title.Text, err)
+		return "", fmt.Errorf("analytics: render chart %q: %w", f.Title.Text, err)
 	}
 	s := buf.String()
 	if i := strings.Index(s, "<svg"); i >= 0 {
 		s = s[i:]
 	}
-	return s, nil
+	return strings.ReplaceAll(s, svgFontFamily, svgFontStack), nil
 }
 
-func newPlot(title, xLabel, yLabel string) *plot.Plot {
-	p := plot.New()
-	p.Title.Text = title
-	p.X.Label.Text = xLabel
-	p.Y.Label.Text = yLabel
-	p.Legend.Top = true
-	p.Add(plotter.NewGrid())
-	return p
-}
-
-func (r *Report) timeTicks(format string) plot.TimeTicks {
-	loc := r.location()
-	return plot.TimeTicks{Format: format, Time: func(t float64) time.Time { return time.Unix(int64(t), 0).In(loc) }}
+// newPlot makes a figure with a horizontal grid (and a vertical one at
+// the x ticks when timeAxis).
+func newPlot(title, xLabel, yLabel string, timeAxis bool) *figure {
+	f := newFigure(title, xLabel, yLabel)
+	addGrid(f.Plot, timeAxis)
+	return f
 }
 
 func unix(t time.Time) float64 { return float64(t.Unix()) + float64(t.Nanosecond())/1e9 }
@@ -91,7 +90,7 @@ func unix(t time.Time) float64 { return float64(t.Unix()) + float64(t.Nanosecond
 // them.
 func (r *Report) Charts() ([]Chart, error) {
 	var out []Chart
-	add := func(c Chart, p *plot.Plot, w, h vg.Length) error {
+	add := func(c Chart, p *figure, w, h vg.Length) error {
 		svg, err := renderSVG(p, w, h)
 		if err != nil {
 			return err
@@ -142,15 +141,13 @@ func (r *Report) Charts() ([]Chart, error) {
 }
 
 // frame sets the axes of a nominal bar chart: a half step of margin on
-// both sides and headroom above the highest bar for the legend.
-func frame(p *plot.Plot, groups int, maxY float64) {
+// both sides, y from zero to a round number above the highest bar, and
+// the y axis next to the first group (gonum's NominalX pads it by half the
+// first label's width).
+func frame(p *figure, groups int, maxY float64, integer bool) {
 	p.X.Min, p.X.Max = -0.5, float64(groups)-0.5
-	p.Y.Min = 0
-	if maxY > 0 {
-		p.Y.Max = maxY * 1.3
-	} else {
-		p.Y.Max = 1
-	}
+	p.Y.Padding = vg.Points(2)
+	setY(p.Plot, 0, maxY, true, integer)
 }
 
 // barWidth divides a group's share of the chart width among its bars.
@@ -176,9 +173,11 @@ func chain(err error, next func() error) error {
 	return next()
 }
 
-func (r *Report) followersChart() (Chart, *plot.Plot) {
-	p := newPlot("Followers", "", "followers")
-	p.X.Tick.Marker = r.timeTicks("2 Jan")
+func (r *Report) followersChart() (Chart, *figure) {
+	p := newPlot("Followers", "", "followers", true)
+	p.X.Tick.Marker = calendarTicks{r.location()}
+	p.X.Min, p.X.Max = unix(r.Period.From), unix(r.Period.To)
+	lo, hi := math.Inf(1), math.Inf(-1)
 	c := Chart{ID: "chart-followers", Title: "Followers over time",
 		Caption: "Follower count of each account at each measurement; readings a platform did not report are left out."}
 	n := 0
@@ -196,17 +195,32 @@ func (r *Report) followersChart() (Chart, *plot.Plot) {
 		if err != nil {
 			continue
 		}
+		for _, xy := range xys {
+			lo, hi = math.Min(lo, xy.Y), math.Max(hi, xy.Y)
+		}
 		l.Color, s.Color = plotutil.Color(i), plotutil.Color(i)
+		l.Width = vg.Points(1.5)
 		s.Shape = plotutil.Shape(i)
-		p.Add(l, s)
-		p.Legend.Add(a.Label(), l, s)
+		if len(xys) <= markersUpTo {
+			p.Add(l, s)
+			p.key(a.Label(), l, s)
+		} else {
+			p.Add(l)
+			p.key(a.Label(), l)
+		}
 		n++
 	}
 	if n == 0 {
 		c.Caption = "No follower counts were collected in this period."
+		lo, hi = 0, 1
 	}
+	setY(p.Plot, lo, hi, false, true)
 	return c, p
 }
+
+// markersUpTo is the most points a line shows markers on; denser series
+// are plain lines.
+const markersUpTo = 16
 
 func rateOr0(r Rate) float64 {
 	if !r.Valid {
@@ -215,8 +229,8 @@ func rateOr0(r Rate) float64 {
 	return r.Value
 }
 
-func (r *Report) ratesChart() (Chart, *plot.Plot, error) {
-	p := newPlot("Rates per post per 1,000 followers", "", "per post per 1,000 followers")
+func (r *Report) ratesChart() (Chart, *figure, error) {
+	p := newPlot("Rates per post per 1,000 followers", "", "per post per 1,000 followers", false)
 	c := Chart{ID: "chart-rates", Title: "Conversation, amplification and applause",
 		Caption: "Replies, reposts and likes per post per 1,000 followers, by account: comparable across platforms. A missing bar is n/a (no posts, no followers, or a counter the platform does not report)."}
 	if len(r.Accounts) == 0 {
@@ -226,7 +240,7 @@ func (r *Report) ratesChart() (Chart, *plot.Plot, error) {
 	var names []string
 	series := [3]plotter.Values{}
 	for _, a := range r.Accounts {
-		names = append(names, a.Label())
+		names = append(names, strings.Replace(a.Label(), " ", "\n", 1))
 		series[0] = append(series[0], rateOr0(a.Rates.Conversation))
 		series[1] = append(series[1], rateOr0(a.Rates.Amplification))
 		series[2] = append(series[2], rateOr0(a.Rates.Applause))
@@ -241,15 +255,15 @@ func (r *Report) ratesChart() (Chart, *plot.Plot, error) {
 		b.LineStyle.Width = 0
 		b.Offset = w * vg.Length(i-1)
 		p.Add(b)
-		p.Legend.Add(label, b)
+		p.key(label, b)
 	}
 	p.NominalX(names...)
-	frame(p, len(names), maxOf(series[:]...))
+	frame(p, len(names), maxOf(series[:]...), false)
 	return c, p, nil
 }
 
-func (r *Report) cadenceChart() (Chart, *plot.Plot, error) {
-	p := newPlot("Posts per week", "week starting", "posts")
+func (r *Report) cadenceChart() (Chart, *figure, error) {
+	p := newPlot("Posts per week", "week starting", "posts", false)
 	c := Chart{ID: "chart-cadence", Title: "Posting cadence", Caption: "Posts each week by account"}
 	var target float64
 	weeks := 0
@@ -288,7 +302,7 @@ func (r *Report) cadenceChart() (Chart, *plot.Plot, error) {
 		b.LineStyle.Width = 0
 		b.Offset = w * (vg.Length(i) - vg.Length(len(r.Accounts)-1)/2)
 		p.Add(b)
-		p.Legend.Add(a.Label(), b)
+		p.key(a.Label(), b)
 	}
 	if target > 0 {
 		l, err := plotter.NewLine(plotter.XYs{{X: -0.5, Y: target}, {X: float64(weeks) - 0.5, Y: target}})
@@ -296,16 +310,17 @@ func (r *Report) cadenceChart() (Chart, *plot.Plot, error) {
 			return c, nil, fmt.Errorf("analytics: cadence chart: %w", err)
 		}
 		l.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+		l.Color = inkColor
 		p.Add(l)
-		p.Legend.Add("target", l)
+		p.key("target", l)
 	}
 	p.NominalX(names...)
-	frame(p, weeks, top)
+	frame(p, weeks, top, true)
 	return c, p, nil
 }
 
-func (r *Report) responseChart() (Chart, *plot.Plot, error) {
-	p := newPlot("First-response time by priority", "", "hours")
+func (r *Report) responseChart() (Chart, *figure, error) {
+	p := newPlot("First-response time by priority", "", "hours", false)
 	c := Chart{ID: "chart-response", Title: "Responsiveness"}
 	unit := "wall-clock"
 	if r.Responsiveness.BusinessTime {
@@ -346,10 +361,10 @@ func (r *Report) responseChart() (Chart, *plot.Plot, error) {
 		b.LineStyle.Width = 0
 		b.Offset = w * (vg.Length(i) - 0.5)
 		p.Add(b)
-		p.Legend.Add(s.label, b)
+		p.key(s.label, b)
 	}
 	p.NominalX(names...)
-	frame(p, len(names), maxOf(med, p90))
+	frame(p, len(names), maxOf(med, p90), false)
 	return c, p, nil
 }
 
@@ -376,11 +391,9 @@ func (g weekGrid) Z(c, r int) float64 {
 	return cell.Mean.Value
 }
 
-func (r *Report) bestTimeChart(a AccountReport) (Chart, *plot.Plot) {
+func (r *Report) bestTimeChart(a AccountReport) (Chart, *figure) {
 	bt := a.BestTimes
-	p := plot.New()
-	p.Title.Text = "Mean engagements per post by hour of week: " + a.Label()
-	p.X.Label.Text = "hour (" + bt.Location + ")"
+	p := newFigure("Mean engagements per post by hour of week: "+a.Label(), "hour ("+bt.Location+")", "")
 	c := Chart{ID: chartID("chart-best-time-", string(a.Platform)+"-"+a.Account), Title: "Best time to post: " + a.Label()}
 	hi := 0.0
 	samples := 0
@@ -399,6 +412,7 @@ func (r *Report) bestTimeChart(a AccountReport) (Chart, *plot.Plot) {
 	p.Add(hm)
 	p.NominalY("Sun", "Sat", "Fri", "Thu", "Wed", "Tue", "Mon")
 	p.X.Min, p.X.Max = -0.5, 23.5
+	p.X.Tick.Marker = hourTicks{}
 	best := "no hour has enough posts yet to recommend"
 	if len(bt.Best) > 0 {
 		var parts []string
@@ -411,10 +425,10 @@ func (r *Report) bestTimeChart(a AccountReport) (Chart, *plot.Plot) {
 	return c, p
 }
 
-func (r *Report) goalChart(i int, g GoalProgress) (Chart, *plot.Plot, error) {
+func (r *Report) goalChart(i int, g GoalProgress) (Chart, *figure, error) {
 	unit := g.KPI.Unit
-	p := newPlot(g.KPI.Name, "", unit)
-	p.X.Tick.Marker = r.timeTicks("2 Jan")
+	p := newPlot(g.KPI.Name, "", unit, true)
+	p.X.Tick.Marker = calendarTicks{r.location()}
 	c := Chart{ID: fmt.Sprintf("chart-goal-%d", i+1), Title: "Goal: " + g.KPI.Name,
 		Caption: fmt.Sprintf("%s: %s, target %s by %s; status %s.", g.KPI.Name, g.Current, fmtNum(g.KPI.Target), g.KPI.Deadline.In(r.location()).Format("2 Jan 2006"), g.Status)}
 	obs := plotter.XYs{{X: unix(g.KPI.Start), Y: g.KPI.Baseline}}
@@ -426,29 +440,54 @@ func (r *Report) goalChart(i int, g GoalProgress) (Chart, *plot.Plot, error) {
 		return c, nil, fmt.Errorf("analytics: goal chart %q: %w", g.KPI.Name, err)
 	}
 	l.Color, s.Color = plotutil.Color(0), plotutil.Color(0)
+	l.Width = vg.Points(1.5)
+	lo, hi := math.Min(g.KPI.Target, g.KPI.Baseline), math.Max(g.KPI.Target, g.KPI.Baseline)
+	for _, o := range obs {
+		lo, hi = math.Min(lo, o.Y), math.Max(hi, o.Y)
+	}
 	p.Add(l, s)
-	p.Legend.Add("observed", l, s)
+	p.key("observed", l, s)
 	target, err := plotter.NewLine(plotter.XYs{{X: unix(g.KPI.Start), Y: g.KPI.Target}, {X: unix(g.KPI.Deadline), Y: g.KPI.Target}})
 	if err != nil {
 		return c, nil, fmt.Errorf("analytics: goal chart %q: %w", g.KPI.Name, err)
 	}
 	target.Color = plotutil.Color(2)
 	target.Dashes = []vg.Length{vg.Points(2), vg.Points(2)}
+	target.Width = vg.Points(1.25)
 	p.Add(target)
-	p.Legend.Add("target", target)
-	if g.Projected.Valid && len(g.Observations) > 0 {
-		last := g.Observations[len(g.Observations)-1]
+	p.key("target", target)
+	// The projection runs from the last observation to the deadline; once
+	// the deadline is behind the observations there is nothing to project.
+	if n := len(g.Observations); g.Projected.Valid && n > 0 && g.Observations[n-1].At.Before(g.KPI.Deadline) {
+		last := g.Observations[n-1]
 		proj, err := plotter.NewLine(plotter.XYs{{X: unix(last.At), Y: last.Value}, {X: unix(g.KPI.Deadline), Y: g.Projected.Value}})
 		if err != nil {
 			return c, nil, fmt.Errorf("analytics: goal chart %q: %w", g.KPI.Name, err)
 		}
 		proj.Color = plotutil.Color(1)
 		proj.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+		proj.Width = vg.Points(1.25)
+		lo, hi = math.Min(lo, g.Projected.Value), math.Max(hi, g.Projected.Value)
 		p.Add(proj)
-		p.Legend.Add("projection", proj)
+		p.key("projection", proj)
 		c.Caption += fmt.Sprintf(" Projected %s at the deadline (trend %s %s a day).", fmtNum(round2(g.Projected.Value)), g.Trend.Format(2), unit)
 	}
+	setY(p.Plot, lo, hi, false, false)
 	return c, p, nil
+}
+
+// hourTicks labels every third hour of a 0–23 axis ("00:00", "03:00"...).
+type hourTicks struct{}
+
+// Ticks implements plot.Ticker.
+func (hourTicks) Ticks(min, max float64) []plot.Tick {
+	var out []plot.Tick
+	for h := 0; h < 24; h += 3 {
+		if v := float64(h); v >= min && v <= max {
+			out = append(out, plot.Tick{Value: v, Label: fmt.Sprintf("%02d:00", h)})
+		}
+	}
+	return out
 }
 
 // blues is a sequential palette from light to dark blue.
