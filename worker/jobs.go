@@ -119,4 +119,10 @@ type metricsArgs struct {
 type periodic interface {
 	jobArgs
 	period() time.Duration
+	withPeriod(time.Duration) periodic
 }
+
+func (a syncArgs) withPeriod(d time.Duration) periodic    { a.Every = d; return a }
+func (a listenArgs) withPeriod(d time.Duration) periodic  { a.Every = d; return a }
+func (a slaArgs) withPeriod(d time.Duration) periodic     { a.Every = d; return a }
+func (a metricsArgs) withPeriod(d time.Duration) periodic { a.Every = d; return a }

@@ -59,7 +59,11 @@ func TestHelperProcess(t *testing.T) {
 func childMain() int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	level := slog.LevelWarn
+	if os.Getenv("WORKER_TEST_LOG") != "" {
+		level = slog.LevelInfo
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	db, err := store.Open(ctx, os.Getenv("RAPPORT_WORKER_DSN"))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "child: open store:", err)
@@ -95,6 +99,27 @@ func childMain() int {
 	if err := w.Start(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "child: start:", err)
 		return 2
+	}
+	// Every process asks for the periodic syncs at start, as an
+	// application would: only one chain per account may result.
+	if spec := os.Getenv("RAPPORT_WORKER_SYNC"); spec != "" {
+		var n int
+		var every time.Duration
+		if _, err := fmt.Sscanf(spec, "%d %s", &n, new(string)); err != nil {
+			fmt.Fprintln(os.Stderr, "child: RAPPORT_WORKER_SYNC:", err)
+			return 2
+		}
+		every, err = time.ParseDuration(strings.Fields(spec)[1])
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "child: RAPPORT_WORKER_SYNC:", err)
+			return 2
+		}
+		for i := range n {
+			if err := w.SyncEvery(ctx, syncAccount(i), every); err != nil {
+				fmt.Fprintln(os.Stderr, "child: SyncEvery:", err)
+				return 2
+			}
+		}
 	}
 	fmt.Println("ready")
 	<-ctx.Done()
@@ -133,10 +158,10 @@ func (s *syncBuffer) String() string {
 }
 
 // startChild runs a worker process and waits until it is ready.
-func startChild(t *testing.T, id, dsn, netURL string) *child {
+func startChild(t *testing.T, id, dsn, netURL string, env ...string) *child {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$", "-test.count=1")
-	cmd.Env = append(os.Environ(),
+	cmd.Env = append(append(os.Environ(), env...),
 		"RAPPORT_WORKER_CHILD=1",
 		"RAPPORT_WORKER_DSN="+dsn,
 		"RAPPORT_WORKER_NET="+netURL,

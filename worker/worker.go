@@ -40,6 +40,9 @@ type Worker struct {
 	clOnce sync.Once
 	cl     engage.Classifier
 	clErr  error
+
+	periodsMu sync.Mutex
+	periods   map[string]time.Duration // job kind and unique key -> interval asked for in this process
 }
 
 // New returns a Worker over db. It connects nothing and runs nothing until
@@ -363,8 +366,11 @@ func (w *Worker) EnqueueSync(ctx context.Context, a Account) (bool, error) {
 
 // SyncEvery syncs the account's inbox now and then every interval, one
 // sync at a time across all workers: each run queues the next as it
-// completes. Calling it again (at every start, say) queues nothing while
-// the chain runs; it restarts a chain that ended.
+// completes. Call it in every worker process at start: it queues nothing
+// while the chain runs, restarts a chain that ended, and lets this process
+// continue the chain from a one-off sync (EnqueueSync) that held the
+// account's place in the queue. On River, runs due less than five seconds
+// apart start on the engine's five-second scheduling tick.
 func (w *Worker) SyncEvery(ctx context.Context, a Account, every time.Duration) error {
 	if every <= 0 {
 		return invalid("SyncEvery", "%s: want a positive interval", every)
@@ -414,20 +420,37 @@ func checkWorkspace(ws string, every time.Duration) error {
 	return nil
 }
 
-func (w *Worker) enqueuePeriodic(ctx context.Context, check func() error, args jobArgs) (bool, error) {
+func (w *Worker) enqueuePeriodic(ctx context.Context, check func() error, args periodic) (bool, error) {
 	if err := check(); err != nil {
 		return false, err
+	}
+	if every := args.period(); every > 0 {
+		w.periodsMu.Lock()
+		if w.periods == nil {
+			w.periods = map[string]time.Duration{}
+		}
+		w.periods[args.Kind()+"\x00"+args.uniqueKey()] = every
+		w.periodsMu.Unlock()
 	}
 	n, err := w.insert(ctx, []jobRequest{{args: args, unique: uniqueActive}})
 	return n == 1, err
 }
 
-// next returns the job that continues a periodic job's chain, if any.
+// next returns the job that continues a periodic job's chain, if any: at
+// the interval the job carries, or the one asked for in this process (a
+// one-off run queued before the periodic one took its place in the
+// queue, as only one job per account may wait).
 func (w *Worker) next(args periodic) []jobRequest {
-	if args.period() <= 0 {
+	every := args.period()
+	w.periodsMu.Lock()
+	if p, ok := w.periods[args.Kind()+"\x00"+args.uniqueKey()]; ok && every <= 0 {
+		every = p
+	}
+	w.periodsMu.Unlock()
+	if every <= 0 {
 		return nil
 	}
-	return []jobRequest{{args: args, at: time.Now().Add(args.period()), unique: uniqueActive}}
+	return []jobRequest{{args: args.withPeriod(every), at: time.Now().Add(every), unique: uniqueActive}}
 }
 
 // decode unmarshals a run's arguments.
