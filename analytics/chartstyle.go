@@ -202,7 +202,7 @@ func niceStep(raw float64) float64 {
 }
 
 // niceRange returns a y range around [lo, hi] whose ends are multiples of
-// a round step, with three to seven steps: a little margin on both
+// a round step, with at most seven steps: a little margin on both
 // sides so lines do not run along the frame, never below zero for data
 // that is not negative, and from zero when fromZero (bars). integer keeps
 // the step at 1 or more (counts).
@@ -228,12 +228,19 @@ func niceRange(lo, hi float64, fromZero, integer bool) (min, max, step float64) 
 		lo -= margin
 	}
 	hi += margin
-	step = niceStep((hi - lo) / 6)
+	// The finest round step that needs at most seven intervals.
+	step = niceStep((hi - lo) / maxIntervals)
 	if integer {
 		step = math.Max(step, 1)
 	}
-	min = tidy(math.Floor(lo/step) * step)
-	max = tidy(math.Ceil(hi/step) * step)
+	for {
+		min = tidy(math.Floor(lo/step) * step)
+		max = tidy(math.Ceil(hi/step) * step)
+		if (max-min)/step <= maxIntervals+1e-9 {
+			break
+		}
+		step = niceStep(step * 1.01)
+	}
 	if nonNegative && min < 0 {
 		min = 0
 	}
@@ -245,6 +252,9 @@ func niceRange(lo, hi float64, fromZero, integer bool) (min, max, step float64) 
 	}
 	return min, max, step
 }
+
+// maxIntervals is the most tick intervals niceRange gives an axis.
+const maxIntervals = 7
 
 // tidy drops the floating-point noise of a multiplication by a step
 // (6 × 0.2 = 1.2000000000000002 → 1.2).
