@@ -156,7 +156,7 @@ func New(ctx context.Context, net *memory.Network, business string, people []Per
 		}
 		pp := &person{Person: p, client: c}
 		if p.Follows {
-			if err := c.Follow(ctx, business); err != nil {
+			if err := retry(func() error { return c.Follow(ctx, business) }); err != nil {
 				return nil, err
 			}
 			pp.follows = true
@@ -201,6 +201,20 @@ func IsAsk(text string) bool {
 }
 
 func (s *Sim) chance(p float64) bool { return s.rng.Float64() < p }
+
+// retry runs op again, up to four attempts, while it fails with an error a
+// patient person would retry (a rate limit, an outage, a lost response).
+// The operations it wraps are idempotent (a draft's key, a like, a
+// follow), so a retry never doubles an action.
+func retry(op func() error) error {
+	var err error
+	for range 4 {
+		if err = op(); err == nil || !providers.IsRetryable(err) {
+			return err
+		}
+	}
+	return err
+}
 
 // Step lets the people act on everything that happened since the last
 // step, up to the network clock's now: they react to new posts of the
@@ -258,7 +272,7 @@ func (s *Sim) showPost(ctx context.Context, p providers.Post) error {
 		}
 		g := pp.Goodwill * mult
 		if s.chance(s.params.LikeChance * g) {
-			if err := pp.client.React(ctx, providers.ReactLike, p.Ref); err != nil {
+			if err := retry(func() error { return pp.client.React(ctx, providers.ReactLike, p.Ref) }); err != nil {
 				return err
 			}
 			s.stats.Likes++
@@ -268,7 +282,7 @@ func (s *Sim) showPost(ctx context.Context, p providers.Post) error {
 			repost *= s.params.AdvocateRepostMultiplier
 		}
 		if s.chance(repost) {
-			if err := pp.client.React(ctx, providers.ReactRepost, p.Ref); err != nil {
+			if err := retry(func() error { return pp.client.React(ctx, providers.ReactRepost, p.Ref) }); err != nil {
 				return err
 			}
 			s.stats.Reposts++
@@ -278,7 +292,8 @@ func (s *Sim) showPost(ctx context.Context, p providers.Post) error {
 		}
 		if s.chance(s.params.ReplyChance * g) {
 			text := fmt.Sprintf("@%s %s", s.business, s.pick([]string{"love this!", "looks great", "can't wait", "so good 😍", "yes please"}))
-			if _, err := pp.client.Publish(ctx, providers.Draft{Text: text, ReplyTo: p.Ref, IdempotencyKey: providers.NewIdempotencyKey()}); err != nil {
+			d := providers.Draft{Text: text, ReplyTo: p.Ref, IdempotencyKey: providers.NewIdempotencyKey()}
+			if err := retry(func() error { _, err := pp.client.Publish(ctx, d); return err }); err != nil {
 				return err
 			}
 			s.stats.Replies++
@@ -302,7 +317,7 @@ func (s *Sim) discover(ctx context.Context) error {
 		return nil
 	}
 	pp := candidates[s.rng.IntN(len(candidates))]
-	if err := pp.client.Follow(ctx, s.business); err != nil {
+	if err := retry(func() error { return pp.client.Follow(ctx, s.business) }); err != nil {
 		return err
 	}
 	pp.follows = true
@@ -333,10 +348,16 @@ func (s *Sim) writeIns(ctx context.Context, days float64) error {
 		var err error
 		key := providers.NewIdempotencyKey()
 		if direct {
-			post, err = pp.client.SendMessage(ctx, s.business, providers.Draft{Text: text, IdempotencyKey: key})
+			err = retry(func() (err error) {
+				post, err = pp.client.SendMessage(ctx, s.business, providers.Draft{Text: text, IdempotencyKey: key})
+				return err
+			})
 			s.stats.DirectMessages++
 		} else {
-			post, err = pp.client.Publish(ctx, providers.Draft{Text: "@" + s.business + " " + text, IdempotencyKey: key})
+			err = retry(func() (err error) {
+				post, err = pp.client.Publish(ctx, providers.Draft{Text: "@" + s.business + " " + text, IdempotencyKey: key})
+				return err
+			})
 		}
 		if err != nil {
 			return err
@@ -396,7 +417,7 @@ func (s *Sim) judgeAnswers(ctx context.Context, now time.Time) error {
 			s.stats.Ignored++
 			w.who.Goodwill = max(0, w.who.Goodwill-s.params.IgnoredGoodwill)
 			if w.who.follows && s.chance(s.params.IgnoredUnfollowChance) {
-				if err := w.who.client.Unfollow(ctx, s.business); err != nil {
+				if err := retry(func() error { return w.who.client.Unfollow(ctx, s.business) }); err != nil {
 					return err
 				}
 				w.who.follows = false

@@ -131,3 +131,38 @@ func TestIsAsk(t *testing.T) {
 		}
 	}
 }
+
+// TestRetriesLostResponses injects lost responses into the people's
+// publishing: the simulation carries on, and no write-in is posted twice.
+func TestRetriesLostResponses(t *testing.T) {
+	ctx := context.Background()
+	clock := memory.NewClock(time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC))
+	net, err := memory.NewNetwork(memory.WithClock(clock.Now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	net.CreateAccount(providers.Account{Handle: "bakery"})
+	params := DefaultParams()
+	params.WriteInPerDay = 1
+	params.DirectShare = 0
+	var people []Person
+	for i := range 5 {
+		people = append(people, Person{Handle: fmt.Sprint("p", i), Follows: true})
+	}
+	sim, err := New(ctx, net, "bakery", people, params, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	net.Inject(memory.Fault{Op: providers.CapPublish, Kind: memory.FaultLoseResponse, Times: 3})
+	clock.Advance(24 * time.Hour)
+	if err := sim.Step(ctx); err != nil {
+		t.Fatalf("step with lost responses: %v", err)
+	}
+	st := sim.Stats()
+	if st.WriteIns != 5 {
+		t.Fatalf("write-ins %d, want 5", st.WriteIns)
+	}
+	if n := len(net.AllPosts()); n != 5 {
+		t.Fatalf("%d posts on the network, want 5 (one per write-in)", n)
+	}
+}

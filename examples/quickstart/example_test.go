@@ -38,7 +38,7 @@ func Example_firstDraft() {
 	//      error   over-limit             too long for bluesky: 407/300 graphemes, 407/3000 bytes [bs-w2-1]
 	//      warning promotional-share      2 of 6 posts on mastodon ask for something (33%); at most 1 in 5 [platform:mastodon]
 	//      warning unmeasurable-kpi       the KPI has no checkpoint [kpi:first-response]
-	//      warning reply-staffing         published Wed 4 Mar 17:00, but nobody answers on bluesky within 4h0m0s [bs-w1-2, ig-w1-2, ig-w1-3, bs-w2-2 and 2 more]
+	//      warning reply-staffing         published Wed 4 Mar 17:00, but nobody answers on bluesky within 4h [bs-w1-2, ig-w1-2, ig-w1-3, bs-w2-2 and 2 more]
 	//      warning near-duplicate         copy is 86% the same as bs-w1-1 (Mon 2 Mar 12:00) [bs-w1-3]
 	// fix: offer: instagram gets its own code INSTA-SPRING
 	// fix: ig-w1-1: the placeholder is gone (a broadcast post cannot greet one person)

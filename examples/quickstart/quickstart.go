@@ -289,7 +289,11 @@ func (q *quickstart) surveyAudience(ctx context.Context) error {
 	}
 	q.printf("   %d of %d customers follow on at least one platform; %d follow on none (to invite by email: %s).\n",
 		sum.Found, sum.Customers, sum.NotOnAnyPlatform, filepath.Join(q.cfg.Out, inviteFile))
-	q.printf("   %d followers are not customers yet (prospects).", sum.Prospects)
+	if sum.Prospects == 1 {
+		q.printf("   1 follower is not a customer yet (a prospect).")
+	} else {
+		q.printf("   %d followers are not customers yet (prospects).", sum.Prospects)
+	}
 	var overlaps []string
 	for _, o := range sum.Overlap {
 		if o.Customers > 0 {

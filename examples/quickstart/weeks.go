@@ -256,7 +256,7 @@ func (q *quickstart) answer(ctx context.Context, st engage.Staff, c engage.Conve
 		}
 		if g.State == engage.GiveDone {
 			q.t.gives++
-			q.actions = append(q.actions, analytics.Action{Platform: c.Platform, Kind: analytics.ActionLike, At: q.clock.Now(), Target: c.Author.ID})
+			q.actions = append(q.actions, analytics.Action{Platform: c.Platform, Kind: analytics.ActionLike, At: q.clock.Now(), Target: c.Author.ID, TargetHandle: c.Author.Handle})
 		}
 	}
 	then := engage.StateReplied
@@ -271,7 +271,7 @@ func (q *quickstart) answer(ctx context.Context, st engage.Staff, c engage.Conve
 		return fmt.Errorf("reply %s is %s: %s", r.ID, r.State, r.Error)
 	}
 	q.t.replies[st.ID]++
-	q.actions = append(q.actions, analytics.Action{Platform: c.Platform, Kind: analytics.ActionHelpfulReply, At: r.SentAt, Target: c.Author.ID})
+	q.actions = append(q.actions, analytics.Action{Platform: c.Platform, Kind: analytics.ActionHelpfulReply, At: r.SentAt, Target: c.Author.ID, TargetHandle: c.Author.Handle})
 	if c.Source == engage.SourceListening {
 		q.t.helped++
 		s := q.site(c.Platform)
