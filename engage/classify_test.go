@@ -77,6 +77,7 @@ func TestRuleClassifierAccuracy(t *testing.T) {
 		{"testdata/holdout.jsonl", 0.85},
 		{"testdata/blind.jsonl", 0.70},
 		{"testdata/dev2.jsonl", 0.50},
+		{"testdata/dev3.jsonl", 0.50},
 	} {
 		msgs := loadMessages(t, tc.name)
 		dev = append(dev, msgs...)
