@@ -53,7 +53,6 @@ func defaultConfig() config {
 		retryMax:     10 * time.Minute,
 		maxAttempts:  10,
 		discovery:    10 * time.Second,
-		poolSize:     10,
 		metricsSince: 7 * 24 * time.Hour,
 	}
 }
@@ -226,8 +225,9 @@ func WithPostgresDSN(dsn string) Option {
 }
 
 // WithPoolSize sets how many PostgreSQL connections the job engine keeps
-// (default 10). It has no effect on SQLite, where the store's single
-// connection is shared.
+// (default: the concurrency plus 4, at least 10, so that every running job
+// can record its outcome without waiting for a connection). It has no
+// effect on SQLite, where the store's single connection is shared.
 func WithPoolSize(n int) Option {
 	return func(c *config) error {
 		if n < 2 || n > 1000 {
@@ -275,6 +275,9 @@ func InProcess() Option {
 }
 
 func (c *config) finish() error {
+	if c.poolSize == 0 {
+		c.poolSize = int32(max(10, c.concurrency+4))
+	}
 	if c.rescueAfter == 0 {
 		c.rescueAfter = c.jobTimeout + time.Minute
 	}
