@@ -84,6 +84,7 @@ type RuleClassifier struct {
 	negators map[uint64]bool
 	acronyms map[uint64]bool
 	starters map[uint64]bool // interrogative first words
+	boosters map[uint64]bool // intensifiers: "so", "really"
 	// MinScore is the score below which a message is IntentOther.
 	minScore float64
 }
@@ -214,6 +215,7 @@ func NewRuleClassifier(opts ...RuleOption) (*RuleClassifier, error) {
 		negators: map[uint64]bool{},
 		acronyms: map[uint64]bool{},
 		starters: map[uint64]bool{},
+		boosters: map[uint64]bool{},
 		minScore: cfg.minScore,
 	}
 	for _, w := range negatorWords {
@@ -221,6 +223,9 @@ func NewRuleClassifier(opts ...RuleOption) (*RuleClassifier, error) {
 	}
 	for _, w := range acronymWords {
 		rc.acronyms[hashWord(w)] = true
+	}
+	for _, w := range boosterWords {
+		rc.boosters[hashWord(w)] = true
 	}
 	for _, w := range questionStarters {
 		rc.starters[hashWord(w)] = true
@@ -627,6 +632,7 @@ func (rc *RuleClassifier) classify(text string) Triage {
 		}
 	}
 	negatedUntil := -1
+	boostedUntil := -1
 	positive, negative := 0.0, 0.0
 	for i := 0; i < n; {
 		t := toks[i]
@@ -635,6 +641,9 @@ func (rc *RuleClassifier) classify(text string) Triage {
 		}
 		if t.clause {
 			negatedUntil = -1 // a new clause ends the negation's scope
+		}
+		if rc.boosters[t.hash] {
+			boostedUntil = i + 2
 		}
 		if rc.negators[t.hash] {
 			negatedUntil = i + 3
@@ -662,8 +671,13 @@ func (rc *RuleClassifier) classify(text string) Triage {
 				break
 			}
 		}
-		if r == nil && t.kind == tokWord && len(rc.prefLens) > 0 {
-			r = rc.prefixRule(t.text)
+		if r == nil && t.kind == tokWord {
+			if len(rc.prefLens) > 0 {
+				r = rc.prefixRule(t.text)
+			}
+			if r == nil {
+				r = rc.singularRule(t.text)
+			}
 			if r != nil {
 				length = 1
 			}
@@ -687,6 +701,9 @@ func (rc *RuleClassifier) classify(text string) Triage {
 			score[k] += w
 		}
 		s := r.sentiment * weight
+		if i <= boostedUntil && !rc.boosters[t.hash] {
+			s *= 1.5 // "so good", "really rude"
+		}
 		if negated {
 			if s > 0 {
 				s = -s * 0.75
@@ -709,18 +726,38 @@ func (rc *RuleClassifier) classify(text string) Triage {
 		i += length
 	}
 
+	// A message that opens with a question word asks something even
+	// without "?" ("do panels still work in winter"); greetings before it
+	// do not count.
+	first := 0
+	for first < n-1 && greetingHashes[toks[first].hash] {
+		first++
+	}
+	asks := n > 0 && rc.starters[toks[first].hash]
+
 	// Feelings make complaints and praise even without their phrases:
-	// "the brakes are squeaking worse than before" is a complaint.
-	score[2] += 0.6 * negative
-	score[3] += 0.6 * positive
+	// "the brakes are squeaking worse than before" is a complaint. In a
+	// question they mostly describe what is asked about ("what's the best
+	// time to prune?"), so they count for less.
+	feel := 0.6
+	if asks || f.questions > 0 {
+		feel = 0.3
+	}
+	score[2] += feel * negative
+	score[3] += feel * positive
 
 	// Message-level signals.
 	if f.questions > 0 {
 		score[1] += 1.1
 		signal("question mark")
 	}
-	if n > 0 && rc.starters[toks[0].hash] {
-		score[1] += 0.6
+	if asks {
+		if f.questions == 0 {
+			score[1] += 1.0
+		} else {
+			score[1] += 0.6
+		}
+		signal("asks")
 	}
 	if f.links > 0 {
 		score[5] += 0.8 * float64(f.links)
@@ -752,6 +789,12 @@ func (rc *RuleClassifier) classify(text string) Triage {
 		}
 	}
 
+	// A statement full of feeling that only mentions a price or a group is
+	// about how things went: "pretty poor for organic prices", "never drops
+	// even with 4 of us streaming".
+	if f.questions == 0 && !asks && (positive >= 2 || negative >= 2) {
+		score[4] *= 0.5
+	}
 	// A question about buying is a lead: "is there a startup discount?".
 	if score[1] > 0 && score[4] >= 1.2 && score[4] >= score[1]*0.5 {
 		score[4] += score[1] * 0.6
@@ -802,6 +845,17 @@ func (rc *RuleClassifier) prefixRule(word string) *rule {
 		}
 	}
 	return nil
+}
+
+// singularRule finds the one-word rule of the singular of a plain plural
+// ("giveaways", "refunds"): a word of four or more letters ending in "s"
+// but not "ss".
+func (rc *RuleClassifier) singularRule(word string) *rule {
+	l := len(word)
+	if l < 4 || word[l-1]|0x20 != 's' || word[l-2]|0x20 == 's' || word[l-2] == '\'' {
+		return nil
+	}
+	return rc.rules[lowerHash(word[:l-1])]
 }
 
 func lowerHash(s string) uint64 {

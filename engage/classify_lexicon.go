@@ -22,6 +22,14 @@ var acronymWords = []string{
 	"saas", "crm", "seo", "sms", "gdpr", "url", "usb", "yes", "lol", "omg", "tbh", "imo", "asap", "f4f", "diy",
 }
 
+// boosterWords strengthen the feeling of the next two words: "so
+// encouraging", "ridiculously good", "really rude".
+var boosterWords = []string{
+	"so", "really", "very", "super", "ridiculously", "incredibly", "insanely", "absolutely", "totally",
+	"truly", "extremely", "properly", "genuinely", "crazy", "mega", "bloody", "damn", "utterly", "completely",
+	"beyond", "such",
+}
+
 var questionStarters = []string{
 	"what", "whats", "when", "where", "which", "who", "whos", "how", "why", "is", "are", "do", "does",
 	"did", "will", "would", "should", "any", "anyone", "anybody", "has", "have", "hows", "wheres", "can",
@@ -259,6 +267,59 @@ func defaultLexicon() []lexEntry {
 			"missing dog", "missing cat", "is it me or", "who else", "anyone else", "anyone elses", "tagging",
 			"meant to send", "just realised", "in the background", "reminds me of"),
 		e(IntentOther, 3.5, "wrong chat", "work experience"),
+		// --- third pass: the words of reviews, beyond the stock ones
+		s(-2, "sloppy", "uneven", "streaky", "streaks", "smelled", "smelt", "stinks", "stank", "stinking", "bruise",
+			"bruised", "dead", "wiped", "lumpy", "chewy", "raw", "greasy", "watery", "bland", "tasteless",
+			"lukewarm", "tepid", "patchy", "wonky", "wobbly", "torn", "bent", "chipped", "scuffed", "expired",
+			"shrunk", "peeling", "flimsy", "tacky", "understaffed", "chaotic", "disorganised",
+			"disorganized", "clueless", "dismissive", "condescending", "patronising", "patronizing", "sneaky",
+			"dodgy", "shady", "careless", "forgot", "forgotten", "neglected", "unanswered", "overdue",
+			"ignorant", "unplayable", "unfinished", "incomplete", "inaccurate", "incorrect", "dusty", "infested",
+			"uncomfortable", "unclean", "unhygienic", "unwelcoming", "unfriendly", "impatient", "hostile",
+			"aggressive", "yelled", "stressful", "wasted", "pointless", "embarrassed",
+			"let down", "letdown", "regret", "grim", "cowboys", "amateur", "amateurish", "crash", "crashes",
+			"laggy", "lag", "freezes", "froze", "hung up", "shrugged", "rolled her eyes", "rolled his eyes",
+			"eye roll", "cut off", "took forever", "taken ages", "took ages"),
+		s(-3, "extortionate", "daylight robbery", "worthless", "insulting", "unbearable", "heartbroken",
+			"mortified", "humiliated", "horrid", "nasty", "shambles", "shambolic", "dire", "cheated", "scammed",
+			"robbed", "liars"),
+		s(-1, "weak", "inconsistent", "smaller", "sighed", "forever"),
+		s(3, "masterpiece", "genius", "superstar", "superstars", "legendary", "faultless", "impeccable",
+			"immaculate", "bliss", "blissful", "heaven", "magical", "sublime", "scrumptious", "loveliest",
+			"nicest", "kindest", "happiest"),
+		s(2, "encouraging", "wizard", "wizards", "pristine", "efficient", "prompt", "punctual", "courteous",
+			"polite", "thoughtful", "generous", "considerate", "accommodating", "supportive", "reassuring",
+			"calming", "soothing", "elegant", "charming", "cute", "adorable", "pleasure", "joy", "magic", "epic",
+			"dope", "slick", "fastest", "easiest", "moreish", "mouthwatering", "flavourful", "fave", "fav",
+			"recommending", "happier", "refreshing", "welcomed", "valued", "good value", "great value"),
+		s(1.5, "quicker", "faster", "crispy", "juicy", "tender", "relieved", "bargain", "spoilt",
+			"spoiled", "quaint"),
+		both(IntentPraise, 2.5, 2.5, "on another level", "next level", "something else", "couldnt be more",
+			"could not be more", "didnt know i needed", "wish wed done it sooner", "wish id done it sooner",
+			"best decision", "cant fault", "cannot fault", "couldnt fault", "nothing but praise"),
+		// spam: the usual offers, hooks and threats
+		e(IntentSpam, 3, "investment", "check your dms", "check your inbox", "sent you a message", "sent you a dm",
+			"businesses like yours", "more leads", "free call", "new here", "be friends", "last chance",
+			"expires today", "renew here", "avoid losing", "selling this account", "sell this account", "ill pay",
+			"unusual login", "unusual activity", "secure your account", "get paid", "paid to post", "follow me",
+			"follow us", "featured on", "to collaborate", "influencer", "chosen for", "claim your spot",
+			"promo code", "onlyfans", "cash app", "paypal me"),
+		// leads: events, trials and made-up orders
+		e(IntentLead, 2.5, "still available", "any places", "places for", "hen party", "stag party",
+			"birthday party", "getting married", "my wedding", "do you cater", "group size", "team social",
+			"keen to try", "fees"),
+		e(IntentLead, 1.5, "want to learn", "want to try", "put together", "for around", "around 10", "about 10",
+			"personalised", "personalized", "party", "fee"),
+		e(IntentQuestion, 1.5, "do you cater"),
+		// service requests: follow-ups on work in hand
+		e(IntentServiceRequest, 2, "any way you can", "pop back", "put aside", "let her know", "let him know",
+			"let them know", "text me", "call me", "check my", "before you"),
+		e(IntentServiceRequest, 1.5, "need my", "is there any way", "switch", "come back and"),
+		// small talk
+		e(IntentOther, 3.5, "test post", "please ignore", "ignore this"),
+		e(IntentOther, 2.5, "anyone going", "whos going", "works here", "the match", "the football"),
+		e(IntentOther, 1.5, "haha", "roadworks", "traffic", "cant believe its"),
+		e(IntentOther, 1, "everyone"),
 		// --- urgency
 		u("urgent", "urgently", "asap", "emergency", "immediately", "right now", "allergic", "allergy", "anaphyla*",
 			"coeliac", "celiac", "hospital", "food poisoning", "sick after", "injured", "injury", "unsafe", "lawyer",
