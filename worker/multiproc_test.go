@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -96,6 +97,20 @@ func childMain() int {
 		fmt.Fprintln(os.Stderr, "child: new worker:", err)
 		return 2
 	}
+	// Report jobs taken over from a worker presumed dead.
+	events, unsubscribe := w.Subscribe(4096)
+	defer unsubscribe()
+	var printing sync.WaitGroup
+	printing.Add(1)
+	go func() {
+		defer printing.Done()
+		for e := range events {
+			if e.Kind == EventRescued {
+				fmt.Println("rescued", e.Subject)
+			}
+		}
+	}()
+	defer printing.Wait()
 	if err := w.Start(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "child: start:", err)
 		return 2
@@ -125,7 +140,9 @@ func childMain() int {
 	<-ctx.Done()
 	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	if err := w.Close(sctx); err != nil {
+	err = w.Close(sctx)
+	unsubscribe()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "child: stop:", err)
 		return 1
 	}
@@ -138,6 +155,9 @@ type child struct {
 	cmd    *exec.Cmd
 	stderr *syncBuffer
 	done   chan error
+	// rescued counts the jobs it took over from a worker presumed dead
+	// (EventRescued).
+	rescued atomic.Int64
 }
 
 type syncBuffer struct {
@@ -184,6 +204,9 @@ func startChild(t *testing.T, id, dsn, netURL string, env ...string) *child {
 			if sc.Text() == "ready" && !ok {
 				ok = true
 				ready <- true
+			}
+			if strings.HasPrefix(sc.Text(), "rescued ") {
+				c.rescued.Add(1)
 			}
 		}
 		if !ok {
@@ -456,10 +479,15 @@ func runCrashTest(t *testing.T, p crashPlan) {
 		done := countJobs(t, db, KindPublish, "completed")
 		return c[campaign.OutboxPublished] == p.posts && done == p.posts, fmt.Sprintf("outbox %v, %d jobs completed", c, done)
 	})
+	var rescuedEvents int64
 	for _, id := range ids {
 		if id != victim {
 			children[id].stop(t)
+			rescuedEvents += children[id].rescued.Load()
 		}
+	}
+	if rescuedEvents == 0 {
+		t.Error("no worker reported taking over a rescued job (EventRescued)")
 	}
 
 	// Exactly once: 2,000 posts on the network, one per idempotency key,
@@ -493,6 +521,6 @@ func runCrashTest(t *testing.T, p crashPlan) {
 		t.Errorf("%d jobs rescued; the paused worker alone had %d running", rescued, pausedJobs)
 	}
 	calls := srv.Calls()
-	t.Logf("%d posts exactly once by %d workers; %d jobs rescued; %d publish calls (%d answered from the idempotency key), %d read-backs",
-		len(posts), len(ids), rescued, calls["publish"], calls["publish_replayed"], calls["posts"])
+	t.Logf("%d posts exactly once by %d workers; %d jobs rescued (%d rescued-job events); %d publish calls (%d answered from the idempotency key), %d read-backs",
+		len(posts), len(ids), rescued, rescuedEvents, calls["publish"], calls["publish_replayed"], calls["posts"])
 }
