@@ -75,18 +75,23 @@ func Fallback(primary, fallback Classifier) Classifier {
 // local slang).
 type RuleClassifier struct {
 	rules map[uint64]*rule
-	// maxFrom is the length of the longest phrase starting with a word: one
-	// lookup rules out most words before any phrase is tried.
-	maxFrom  map[uint64]int
+	// words holds what is known of a word before any phrase is tried: one
+	// lookup per word rules out most of them.
+	words    map[uint64]wordInfo
 	prefixes map[uint64]*rule
 	prefLens []int // distinct prefix lengths in bytes, ascending
 	maxN     int
-	negators map[uint64]bool
-	acronyms map[uint64]bool
-	starters map[uint64]bool // interrogative first words
-	boosters map[uint64]bool // intensifiers: "so", "really"
 	// MinScore is the score below which a message is IntentOther.
 	minScore float64
+}
+
+// wordInfo is what the classifier knows of one word.
+type wordInfo struct {
+	maxFrom uint8 // length of the longest phrase starting with the word
+	negator bool  // "not", "never"
+	acronym bool  // capitals that are not shouting: "API", "UK"
+	starter bool  // a question word: "what", "does"
+	booster bool  // an intensifier: "so", "really"
 }
 
 // rule is the compiled effect of one phrase.
@@ -210,25 +215,25 @@ func NewRuleClassifier(opts ...RuleOption) (*RuleClassifier, error) {
 	}
 	rc := &RuleClassifier{
 		rules:    map[uint64]*rule{},
-		maxFrom:  map[uint64]int{},
+		words:    map[uint64]wordInfo{},
 		prefixes: map[uint64]*rule{},
-		negators: map[uint64]bool{},
-		acronyms: map[uint64]bool{},
-		starters: map[uint64]bool{},
-		boosters: map[uint64]bool{},
 		minScore: cfg.minScore,
 	}
-	for _, w := range negatorWords {
-		rc.negators[hashWord(w)] = true
-	}
-	for _, w := range acronymWords {
-		rc.acronyms[hashWord(w)] = true
-	}
-	for _, w := range boosterWords {
-		rc.boosters[hashWord(w)] = true
-	}
-	for _, w := range questionStarters {
-		rc.starters[hashWord(w)] = true
+	for _, l := range []struct {
+		words []string
+		set   func(*wordInfo)
+	}{
+		{negatorWords, func(w *wordInfo) { w.negator = true }},
+		{acronymWords, func(w *wordInfo) { w.acronym = true }},
+		{boosterWords, func(w *wordInfo) { w.booster = true }},
+		{questionStarters, func(w *wordInfo) { w.starter = true }},
+	} {
+		for _, w := range l.words {
+			h := hashWord(w)
+			wi := rc.words[h]
+			l.set(&wi)
+			rc.words[h] = wi
+		}
 	}
 	entries := cfg.entries
 	if !cfg.noBase {
@@ -270,7 +275,7 @@ func (rc *RuleClassifier) add(phrase string, e lexEntry) error {
 	var h uint64
 	negatable := true
 	for i := range n {
-		if rc.negators[toks[i].hash] {
+		if rc.words[toks[i].hash].negator {
 			negatable = false
 		}
 		if i == 0 {
@@ -308,8 +313,9 @@ func (rc *RuleClassifier) add(phrase string, e lexEntry) error {
 	if n > rc.maxN {
 		rc.maxN = n
 	}
-	if !prefix && n > rc.maxFrom[toks[0].hash] {
-		rc.maxFrom[toks[0].hash] = n
+	if wi := rc.words[toks[0].hash]; !prefix && n > int(wi.maxFrom) {
+		wi.maxFrom = uint8(min(n, maxTokens))
+		rc.words[toks[0].hash] = wi
 	}
 	return nil
 }
@@ -636,16 +642,18 @@ func (rc *RuleClassifier) classify(text string) Triage {
 	positive, negative := 0.0, 0.0
 	for i := 0; i < n; {
 		t := toks[i]
-		if t.caps && !rc.acronyms[t.hash] && len(t.text) >= 3 {
+		wi := rc.words[t.hash]
+		shouted := t.caps && !wi.acronym
+		if shouted && len(t.text) >= 3 {
 			caps++
 		}
 		if t.clause {
 			negatedUntil = -1 // a new clause ends the negation's scope
 		}
-		if rc.boosters[t.hash] {
+		if wi.booster {
 			boostedUntil = i + 2
 		}
-		if rc.negators[t.hash] {
+		if wi.negator {
 			negatedUntil = i + 3
 		}
 		// longest phrase first
@@ -654,7 +662,7 @@ func (rc *RuleClassifier) classify(text string) Triage {
 		h := t.hash
 		var hs [8]uint64
 		hs[1] = h
-		maxN := min(rc.maxFrom[h], n-i, len(hs)-1)
+		maxN := min(int(wi.maxFrom), n-i, len(hs)-1)
 		for k := 2; k <= maxN; k++ {
 			h = mix(h, toks[i+k-1].hash)
 			hs[k] = h
@@ -686,9 +694,9 @@ func (rc *RuleClassifier) classify(text string) Triage {
 			i++
 			continue
 		}
-		negated := r.negatable && i <= negatedUntil && !rc.negators[t.hash]
+		negated := r.negatable && i <= negatedUntil && !wi.negator
 		weight := 1.0
-		if t.caps && !rc.acronyms[t.hash] {
+		if shouted {
 			weight = 1.5
 		}
 		for k := range numIntents {
@@ -701,7 +709,7 @@ func (rc *RuleClassifier) classify(text string) Triage {
 			score[k] += w
 		}
 		s := r.sentiment * weight
-		if i <= boostedUntil && !rc.boosters[t.hash] {
+		if i <= boostedUntil && !wi.booster {
 			s *= 1.5 // "so good", "really rude"
 		}
 		if negated {
@@ -733,7 +741,7 @@ func (rc *RuleClassifier) classify(text string) Triage {
 	for first < n-1 && greetingHashes[toks[first].hash] {
 		first++
 	}
-	asks := n > 0 && rc.starters[toks[first].hash]
+	asks := n > 0 && rc.words[toks[first].hash].starter
 
 	// Feelings make complaints and praise even without their phrases:
 	// "the brakes are squeaking worse than before" is a complaint. In a
@@ -793,7 +801,7 @@ func (rc *RuleClassifier) classify(text string) Triage {
 	// about how things went: "pretty poor for organic prices", "never drops
 	// even with 4 of us streaming".
 	if f.questions == 0 && !asks && (positive >= 2 || negative >= 2) {
-		score[4] *= 0.5
+		score[4] *= 0.4
 	}
 	// A question about buying is a lead: "is there a startup discount?".
 	if score[1] > 0 && score[4] >= 1.2 && score[4] >= score[1]*0.5 {

@@ -264,7 +264,7 @@ func defaultLexicon() []lexEntry {
 		e(IntentOther, 2.5, "happy bank holiday", "happy easter", "happy halloween",
 			"happy christmas", "happy valentines", "happy mothers day", "happy fathers day",
 			"good luck to", "please share", "would you share", "share my post", "lost dog", "lost cat",
-			"missing dog", "missing cat", "is it me or", "who else", "anyone else", "anyone elses", "tagging",
+			"missing dog", "missing cat", "is it me or", "who else", "tagging",
 			"meant to send", "just realised", "in the background", "reminds me of"),
 		e(IntentOther, 3.5, "wrong chat", "work experience"),
 		// --- third pass: the words of reviews, beyond the stock ones
@@ -320,6 +320,16 @@ func defaultLexicon() []lexEntry {
 		e(IntentOther, 2.5, "anyone going", "whos going", "works here", "the match", "the football"),
 		e(IntentOther, 1.5, "haha", "roadworks", "traffic", "cant believe its"),
 		e(IntentOther, 1, "everyone"),
+		// --- fourth pass: how long, how much, and what it was like before
+		both(IntentComplaint, 2, -1.5, "we paid for", "i paid for", "wasnt there before", "werent there before",
+			"came back with", "took 10 hours", "took 10 days", "took 10 weeks", "took over an hour",
+			"double booked", "end up", "ended up", "after a week", "after a day", "after 10 days",
+			"after 10 weeks", "anyone could have", "full price", "already has", "already broken"),
+		both(IntentComplaint, 1.5, -1, "paid for", "could have"),
+		both(IntentPraise, 2.5, 2.5, "should be illegal", "happy with", "happy to", "ive had"),
+		e(IntentOther, 1.5, "^happy"),
+		e(IntentOther, 3.5, "anyone else", "anyone elses", "anyone doing"),
+		e(IntentSpam, 3, "more sales", "ai bot"),
 		// --- urgency
 		u("urgent", "urgently", "asap", "emergency", "immediately", "right now", "allergic", "allergy", "anaphyla*",
 			"coeliac", "celiac", "hospital", "food poisoning", "sick after", "injured", "injury", "unsafe", "lawyer",
