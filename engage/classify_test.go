@@ -78,6 +78,7 @@ func TestRuleClassifierAccuracy(t *testing.T) {
 		{"testdata/blind.jsonl", 0.70},
 		{"testdata/dev2.jsonl", 0.50},
 		{"testdata/dev3.jsonl", 0.50},
+		{"testdata/dev4.jsonl", 0.50},
 	} {
 		msgs := loadMessages(t, tc.name)
 		dev = append(dev, msgs...)
