@@ -92,6 +92,7 @@ type wordInfo struct {
 	acronym bool  // capitals that are not shouting: "API", "UK"
 	starter bool  // a question word: "what", "does"
 	booster bool  // an intensifier: "so", "really"
+	denial  bool  // a negated auxiliary: "didn't", "hasn't"
 }
 
 // rule is the compiled effect of one phrase.
@@ -227,6 +228,7 @@ func NewRuleClassifier(opts ...RuleOption) (*RuleClassifier, error) {
 		{acronymWords, func(w *wordInfo) { w.acronym = true }},
 		{boosterWords, func(w *wordInfo) { w.booster = true }},
 		{questionStarters, func(w *wordInfo) { w.starter = true }},
+		{denialWords, func(w *wordInfo) { w.denial = true }},
 	} {
 		for _, w := range l.words {
 			h := hashWord(w)
@@ -303,6 +305,11 @@ func (rc *RuleClassifier) add(phrase string, e lexEntry) error {
 	if r == nil {
 		r = &rule{name: strings.ToLower(phrase), negatable: true}
 		m[h] = r
+	}
+	// "not the 60 we paid for" is no praise: only single words and praise
+	// phrases turn over when negated ("not bad", "not worth it").
+	if n >= 2 && e.intent == IntentComplaint {
+		negatable = false
 	}
 	r.negatable = r.negatable && negatable
 	if e.intent != "" {
@@ -639,6 +646,7 @@ func (rc *RuleClassifier) classify(text string) Triage {
 	}
 	negatedUntil := -1
 	boostedUntil := -1
+	denials := 0
 	positive, negative := 0.0, 0.0
 	for i := 0; i < n; {
 		t := toks[i]
@@ -655,6 +663,9 @@ func (rc *RuleClassifier) classify(text string) Triage {
 		}
 		if wi.negator {
 			negatedUntil = i + 3
+		}
+		if wi.denial {
+			denials++
 		}
 		// longest phrase first
 		var r *rule
@@ -797,10 +808,15 @@ func (rc *RuleClassifier) classify(text string) Triage {
 		}
 	}
 
+	// A statement that something did not happen is mostly a complaint:
+	// "bank feeds haven't synced for a week", "the heating didn't work".
+	if denials > 0 && f.questions == 0 && !asks {
+		score[2] += 1.0 + 0.3*float64(min(denials, 3)-1)
+	}
 	// A statement full of feeling that only mentions a price or a group is
 	// about how things went: "pretty poor for organic prices", "never drops
 	// even with 4 of us streaming".
-	if f.questions == 0 && !asks && (positive >= 2 || negative >= 2) {
+	if f.questions == 0 && !asks && score[1] < 1 && (positive >= 2 || negative >= 2) {
 		score[4] *= 0.4
 	}
 	// A question about buying is a lead: "is there a startup discount?".
@@ -856,15 +872,22 @@ func (rc *RuleClassifier) prefixRule(word string) *rule {
 }
 
 // singularRule finds the one-word rule of the singular of a plain plural
-// ("giveaways", "refunds"): a word of four or more letters ending in "s"
-// but not "ss".
+// ("giveaways", "refunds", "parties"): a word of four or more letters
+// ending in "s" but not "ss".
 func (rc *RuleClassifier) singularRule(word string) *rule {
 	l := len(word)
 	if l < 4 || word[l-1]|0x20 != 's' || word[l-2]|0x20 == 's' || word[l-2] == '\'' {
 		return nil
 	}
+	if l > 4 && word[l-2]|0x20 == 'e' && word[l-3]|0x20 == 'i' {
+		// "parties": "party"
+		return rc.rules[mixByte(lowerHash(word[:l-3]), 'y')]
+	}
 	return rc.rules[lowerHash(word[:l-1])]
 }
+
+// mixByte extends the hash of a lower-cased word by one ASCII letter.
+func mixByte(h uint64, b byte) uint64 { return (h ^ uint64(b)) * fnvPrime }
 
 func lowerHash(s string) uint64 {
 	h := uint64(fnvOffset)

@@ -15,6 +15,12 @@ var negatorWords = []string{
 	"nothing", "nobody", "neither", "nor", "without", "hardly", "barely", "aint", "nope",
 }
 
+// denialWords say that something did not happen or does not work.
+var denialWords = []string{
+	"didnt", "doesnt", "wasnt", "werent", "hasnt", "havent", "hadnt", "isnt", "arent", "wont", "couldnt",
+	"wouldnt",
+}
+
 // acronymWords are capitalised words that are not shouting.
 var acronymWords = []string{
 	"i", "ok", "pt", "sso", "api", "csv", "eu", "uk", "us", "usa", "vat", "xl", "xxl", "pr", "hiit", "cfo", "ceo",
@@ -323,13 +329,29 @@ func defaultLexicon() []lexEntry {
 		// --- fourth pass: how long, how much, and what it was like before
 		both(IntentComplaint, 2, -1.5, "we paid for", "i paid for", "wasnt there before", "werent there before",
 			"came back with", "took 10 hours", "took 10 days", "took 10 weeks", "took over an hour",
-			"double booked", "end up", "ended up", "after a week", "after a day", "after 10 days",
-			"after 10 weeks", "anyone could have", "full price", "already has", "already broken"),
+			"double booked", "end up", "ended up", "after a week", "after a day", "after 10 days", "anyone could have", "full price", "already has", "already broken"),
 		both(IntentComplaint, 1.5, -1, "paid for", "could have"),
 		both(IntentPraise, 2.5, 2.5, "should be illegal", "happy with", "happy to", "ive had"),
 		e(IntentOther, 1.5, "^happy"),
 		e(IntentOther, 3.5, "anyone else", "anyone elses", "anyone doing"),
 		e(IntentSpam, 3, "more sales", "ai bot"),
+		// --- fifth pass: follow-ups, wishes, what-ifs
+		e(IntentServiceRequest, 2.5, "bring it back", "bring it in", "take it back", "can i bring it back", "can i bring it in",
+			"any chance we could", "any chance i could"),
+		e(IntentQuestion, 2, "what happens if", "what happens when", "what happens to", "how far"),
+		e(IntentLead, 2, "can i book", "can we book", "could i book", "could we book", "10 adults", "10 kids",
+			"10 children", "birthday parties", "kids party", "kids parties"),
+		e(IntentLead, 1.5, "id love to", "would love to", "wed love to"),
+		both(IntentComplaint, 2.5, -2, "still taking", "still charging", "still being charged", "taking money",
+			"couldve been", "could have been", "dangerous"),
+		s(3, "miracle", "miracle workers"),
+		s(2, "intuitive", "just works", "easy to use"),
+		s(1, "simple"),
+		e(IntentSpam, 3, "lonely", "hey gorgeous", "check my page", "factory price", "sir madam", "main page",
+			"contact us on", "ambassador"),
+		e(IntentSpam, 1.5, "greetings", "we supply"),
+		e(IntentOther, 2.5, "congrats to", "every share", "sponsored", "can i borrow", "anyone have",
+			"does anyone have"),
 		// --- urgency
 		u("urgent", "urgently", "asap", "emergency", "immediately", "right now", "allergic", "allergy", "anaphyla*",
 			"coeliac", "celiac", "hospital", "food poisoning", "sick after", "injured", "injury", "unsafe", "lawyer",
