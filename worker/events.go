@@ -135,57 +135,19 @@ func (h *hub) emit(e Event) {
 
 // work runs one job: the handler for its kind, with events around it.
 func (w *Worker) work(ctx context.Context, r *run) error {
-	subject := ""
-	base := func(kind EventKind) Event {
-		return Event{Kind: kind, Job: r.kind, Workspace: r.workspace, Subject: subject, Attempt: r.attempt, At: w.cfg.now()}
-	}
+	var subject string
 	var err error
 	switch r.kind {
 	case KindPublish:
-		a, derr := decode[publishArgs](r)
-		subject, err = a.subject(), derr
-		if err == nil {
-			if r.rescued {
-				w.hub.emit(base(EventRescued))
-			}
-			err = w.runPublish(ctx, r, a)
-		}
+		subject, err = handle(ctx, w, r, w.runPublish)
 	case KindSync:
-		a, derr := decode[syncArgs](r)
-		subject, err = a.subject(), derr
-		if err == nil {
-			if r.rescued {
-				w.hub.emit(base(EventRescued))
-			}
-			err = w.runSync(ctx, r, a)
-		}
+		subject, err = handle(ctx, w, r, w.runSync)
 	case KindListen:
-		a, derr := decode[listenArgs](r)
-		subject, err = a.subject(), derr
-		if err == nil {
-			if r.rescued {
-				w.hub.emit(base(EventRescued))
-			}
-			err = w.runListen(ctx, r, a)
-		}
+		subject, err = handle(ctx, w, r, w.runListen)
 	case KindSLA:
-		a, derr := decode[slaArgs](r)
-		subject, err = a.subject(), derr
-		if err == nil {
-			if r.rescued {
-				w.hub.emit(base(EventRescued))
-			}
-			err = w.runSLA(ctx, r, a)
-		}
+		subject, err = handle(ctx, w, r, w.runSLA)
 	case KindMetrics:
-		a, derr := decode[metricsArgs](r)
-		subject, err = a.subject(), derr
-		if err == nil {
-			if r.rescued {
-				w.hub.emit(base(EventRescued))
-			}
-			err = w.runMetrics(ctx, r, a)
-		}
+		subject, err = handle(ctx, w, r, w.runMetrics)
 	default:
 		err = permanent(fmt.Errorf("worker: unknown job kind %q", r.kind))
 	}
@@ -195,8 +157,7 @@ func (w *Worker) work(ctx context.Context, r *run) error {
 	if _, ok := isSnooze(err); ok {
 		return err
 	}
-	e := base(EventFailed)
-	e.Err = err
+	e := Event{Kind: EventFailed, Job: r.kind, Workspace: r.workspace, Subject: subject, Attempt: r.attempt, Err: err, At: w.cfg.now()}
 	e.Final = isPermanent(err) || r.attempt >= riverMaxAttempts
 	if !e.Final {
 		e.RetryAt = time.Now().Add(w.cfg.backoff(r.attempt))
@@ -204,4 +165,16 @@ func (w *Worker) work(ctx context.Context, r *run) error {
 	w.hub.emit(e)
 	w.cfg.logger.WarnContext(ctx, "job failed", "kind", r.kind, "workspace", r.workspace, "subject", subject, "attempt", r.attempt, "error", err)
 	return err
+}
+
+// handle decodes a run's arguments, reports a rescue, and runs fn.
+func handle[A interface{ subject() string }](ctx context.Context, w *Worker, r *run, fn func(context.Context, *run, A) error) (string, error) {
+	a, err := decode[A](r)
+	if err != nil {
+		return "", err
+	}
+	if r.rescued {
+		w.hub.emit(Event{Kind: EventRescued, Job: r.kind, Workspace: r.workspace, Subject: a.subject(), Attempt: r.attempt, At: w.cfg.now()})
+	}
+	return a.subject(), fn(ctx, r, a)
 }

@@ -25,6 +25,7 @@ type Account struct {
 	ID        string             `json:"id"`
 }
 
+// String returns "workspace/platform/id".
 func (a Account) String() string {
 	return a.Workspace + "/" + string(a.Platform) + "/" + a.ID
 }
@@ -45,6 +46,10 @@ func (a Account) validate(needID bool) error {
 
 func (a Account) check() error { return a.validate(true) }
 
+// Each job's arguments: the workspace and what the job works on. The
+// fields tagged river:"unique" (with the kind) are the job's unique key;
+// uniqueKey says the same for the in-process engine.
+
 // publishArgs publishes one outbox entry. Unique per entry: a post has at
 // most one job, even after it completed.
 type publishArgs struct {
@@ -52,36 +57,11 @@ type publishArgs struct {
 	Entry     string `json:"entry" river:"unique"`
 }
 
+// Kind implements River's JobArgs.
 func (publishArgs) Kind() string        { return KindPublish }
 func (a publishArgs) workspace() string { return a.Workspace }
 func (a publishArgs) uniqueKey() string { return a.Workspace + "\x00" + a.Entry }
 func (a publishArgs) subject() string   { return a.Entry }
-func (a syncArgs) subject() string      { return string(a.Platform) + "/" + a.Account }
-func (a listenArgs) subject() string    { return a.Search }
-func (a slaArgs) subject() string       { return "" }
-func (a metricsArgs) subject() string   { return string(a.Platform) + "/" + a.Account }
-func (a syncArgs) account() Account     { return Account{a.Workspace, a.Platform, a.Account} }
-func (a metricsArgs) account() Account  { return Account{a.Workspace, a.Platform, a.Account} }
-func (syncArgs) Kind() string           { return KindSync }
-func (a syncArgs) workspace() string    { return a.Workspace }
-func (listenArgs) Kind() string         { return KindListen }
-func (a listenArgs) workspace() string  { return a.Workspace }
-func (slaArgs) Kind() string            { return KindSLA }
-func (a slaArgs) workspace() string     { return a.Workspace }
-func (metricsArgs) Kind() string        { return KindMetrics }
-func (a metricsArgs) workspace() string { return a.Workspace }
-func (a syncArgs) uniqueKey() string {
-	return a.Workspace + "\x00" + string(a.Platform) + "\x00" + a.Account
-}
-func (a listenArgs) uniqueKey() string { return a.Workspace + "\x00" + a.Search }
-func (a slaArgs) uniqueKey() string    { return a.Workspace }
-func (a metricsArgs) uniqueKey() string {
-	return a.Workspace + "\x00" + string(a.Platform) + "\x00" + a.Account
-}
-func (a syncArgs) period() time.Duration    { return a.Every }
-func (a listenArgs) period() time.Duration  { return a.Every }
-func (a slaArgs) period() time.Duration     { return a.Every }
-func (a metricsArgs) period() time.Duration { return a.Every }
 
 // syncArgs syncs one account's inbox. Unique per account while queued or
 // running, so one account is never synced by two workers at once; Every,
@@ -93,6 +73,15 @@ type syncArgs struct {
 	Every     time.Duration      `json:"every,omitempty"`
 }
 
+// Kind implements River's JobArgs.
+func (syncArgs) Kind() string                          { return KindSync }
+func (a syncArgs) workspace() string                   { return a.Workspace }
+func (a syncArgs) uniqueKey() string                   { return a.account().String() }
+func (a syncArgs) subject() string                     { return string(a.Platform) + "/" + a.Account }
+func (a syncArgs) account() Account                    { return Account{a.Workspace, a.Platform, a.Account} }
+func (a syncArgs) period() time.Duration               { return a.Every }
+func (a syncArgs) withPeriod(d time.Duration) periodic { a.Every = d; return a }
+
 // listenArgs runs one saved search.
 type listenArgs struct {
 	Workspace string        `json:"workspace" river:"unique"`
@@ -100,11 +89,27 @@ type listenArgs struct {
 	Every     time.Duration `json:"every,omitempty"`
 }
 
+// Kind implements River's JobArgs.
+func (listenArgs) Kind() string                          { return KindListen }
+func (a listenArgs) workspace() string                   { return a.Workspace }
+func (a listenArgs) uniqueKey() string                   { return a.Workspace + "\x00" + a.Search }
+func (a listenArgs) subject() string                     { return a.Search }
+func (a listenArgs) period() time.Duration               { return a.Every }
+func (a listenArgs) withPeriod(d time.Duration) periodic { a.Every = d; return a }
+
 // slaArgs checks the first-response deadlines of a workspace.
 type slaArgs struct {
 	Workspace string        `json:"workspace" river:"unique"`
 	Every     time.Duration `json:"every,omitempty"`
 }
+
+// Kind implements River's JobArgs.
+func (slaArgs) Kind() string                          { return KindSLA }
+func (a slaArgs) workspace() string                   { return a.Workspace }
+func (a slaArgs) uniqueKey() string                   { return a.Workspace }
+func (a slaArgs) subject() string                     { return "" }
+func (a slaArgs) period() time.Duration               { return a.Every }
+func (a slaArgs) withPeriod(d time.Duration) periodic { a.Every = d; return a }
 
 // metricsArgs snapshots one account's follower count and the metrics of
 // its recent posts.
@@ -115,14 +120,18 @@ type metricsArgs struct {
 	Every     time.Duration      `json:"every,omitempty"`
 }
 
+// Kind implements River's JobArgs.
+func (metricsArgs) Kind() string                          { return KindMetrics }
+func (a metricsArgs) workspace() string                   { return a.Workspace }
+func (a metricsArgs) uniqueKey() string                   { return a.account().String() }
+func (a metricsArgs) subject() string                     { return string(a.Platform) + "/" + a.Account }
+func (a metricsArgs) account() Account                    { return Account{a.Workspace, a.Platform, a.Account} }
+func (a metricsArgs) period() time.Duration               { return a.Every }
+func (a metricsArgs) withPeriod(d time.Duration) periodic { a.Every = d; return a }
+
 // periodic is implemented by the args of jobs that can repeat.
 type periodic interface {
 	jobArgs
 	period() time.Duration
 	withPeriod(time.Duration) periodic
 }
-
-func (a syncArgs) withPeriod(d time.Duration) periodic    { a.Every = d; return a }
-func (a listenArgs) withPeriod(d time.Duration) periodic  { a.Every = d; return a }
-func (a slaArgs) withPeriod(d time.Duration) periodic     { a.Every = d; return a }
-func (a metricsArgs) withPeriod(d time.Duration) periodic { a.Every = d; return a }
