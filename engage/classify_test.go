@@ -47,22 +47,33 @@ func loadMessages(t testing.TB, name string) []labelled {
 }
 
 // TestRuleClassifierAccuracy measures intent accuracy on labelled,
-// realistic messages. The development sets, whose misses shaped the
-// vocabulary:
+// realistic messages, and fails on a regression. The development sets,
+// whose misses shaped the rules (figures: first rules, then current):
 //   - testdata/messages.jsonl (263): the set the vocabulary was first
-//     developed on;
+//     developed on (0.985, 0.996);
 //   - testdata/holdout.jsonl (91): written after the first vocabulary was
-//     fixed; its misses then led to general vocabulary additions;
-//   - testdata/blind.jsonl (60): written in other trades; 0.75 at first
-//     look, 0.80 after general fixes;
+//     fixed, then tuned on (0.945, 0.945);
+//   - testdata/blind.jsonl (60): other trades; 0.75 at first look, 0.80
+//     after general fixes, 0.933 now;
+//   - testdata/dev2.jsonl (188), dev3.jsonl (122), dev4.jsonl (64): more
+//     trades and styles, each written before the rules were tuned on it
+//     and measured first: dev2 0.617 with the first rules; dev3 0.533 with
+//     the first rules and 0.590 after tuning on dev2; dev4 0.547 with the
+//     first rules and 0.641 after tuning on dev2 and dev3 (now 0.989,
+//     0.975, 0.953: tuned figures, not estimates);
 //
 // and the evaluation set, never tuned on:
 //   - testdata/unseen.jsonl (178): written across many trades before the
 //     rules were read: the honest estimate of accuracy on unseen phrasing.
-//     Its misses are never logged one by one, so that it stays unseen. Some
-//     of its messages turned out close to development messages (same
-//     stock situations), so accuracy is also reported on the part of it
-//     that shares under half its words with every development message.
+//     Its misses are never logged one by one, so that it stays unseen; its
+//     confusion matrix was looked at once, after the rules were done. 0.770
+//     with the first rules, 0.837 now (below the 0.85 aimed at). Some of its
+//     messages turned out close to development messages (same stock
+//     situations), so accuracy is also reported on the part of it that
+//     shares under half its words with every development message: 0.752
+//     with the first rules, 0.824 now.
+//
+// The floors sit a little below the current figures.
 func TestRuleClassifierAccuracy(t *testing.T) {
 	rc, err := NewRuleClassifier()
 	if err != nil {
@@ -73,12 +84,12 @@ func TestRuleClassifierAccuracy(t *testing.T) {
 		name string
 		min  float64
 	}{
-		{"testdata/messages.jsonl", 0.85},
-		{"testdata/holdout.jsonl", 0.85},
-		{"testdata/blind.jsonl", 0.70},
-		{"testdata/dev2.jsonl", 0.50},
-		{"testdata/dev3.jsonl", 0.50},
-		{"testdata/dev4.jsonl", 0.50},
+		{"testdata/messages.jsonl", 0.97},
+		{"testdata/holdout.jsonl", 0.92},
+		{"testdata/blind.jsonl", 0.90},
+		{"testdata/dev2.jsonl", 0.96},
+		{"testdata/dev3.jsonl", 0.95},
+		{"testdata/dev4.jsonl", 0.92},
 	} {
 		msgs := loadMessages(t, tc.name)
 		dev = append(dev, msgs...)
@@ -91,11 +102,11 @@ func TestRuleClassifierAccuracy(t *testing.T) {
 	}
 	unseen := loadMessages(t, "testdata/unseen.jsonl")
 	t.Run("testdata/unseen.jsonl", func(t *testing.T) {
-		checkAccuracy(t, rc, "testdata/unseen.jsonl", unseen, 0.75, false)
+		checkAccuracy(t, rc, "testdata/unseen.jsonl", unseen, 0.82, false)
 	})
 	novel := novelMessages(unseen, dev, 0.5)
 	t.Run("testdata/unseen.jsonl/novel", func(t *testing.T) {
-		checkAccuracy(t, rc, fmt.Sprintf("the %d unseen messages sharing under half their words with any development message", len(novel)), novel, 0, false)
+		checkAccuracy(t, rc, fmt.Sprintf("the %d unseen messages sharing under half their words with any development message", len(novel)), novel, 0.80, false)
 	})
 }
 
