@@ -72,9 +72,10 @@ func (w *Worker) forward(sub *engage.Subscription, r *run, subject string) {
 }
 
 // classify decides what a failed run does next: a rate limit snoozes the
-// job until the limit resets (an event tells subscribers), errors that
-// waiting cannot fix end the job, others are retried.
-func (w *Worker) classify(r *run, subject string, err error) error {
+// job until the limit resets (an event tells subscribers, and this
+// process's other jobs for the account wait too), errors that waiting
+// cannot fix end the job, others are retried.
+func (w *Worker) classify(r *run, acct limitKey, subject string, err error) error {
 	if err == nil {
 		return nil
 	}
@@ -85,6 +86,7 @@ func (w *Worker) classify(r *run, subject string, err error) error {
 		if errors.As(err, &rl) {
 			at = rl.RetryAt(now, w.cfg.backoff(1))
 		}
+		w.limited(acct, at)
 		w.hub.emit(Event{Kind: EventRateLimited, Job: r.kind, Workspace: r.workspace, Subject: subject, Attempt: r.attempt, Err: err, RetryAt: at, At: w.cfg.now()})
 		return snooze(at.Sub(now), "rate limited")
 	}
@@ -110,6 +112,10 @@ func (w *Worker) runSync(ctx context.Context, r *run, a syncArgs) error {
 	if err != nil {
 		return err
 	}
+	key := limitKey{a.Workspace, a.Platform, a.Account}
+	if until := w.limitedUntil(key); !until.IsZero() {
+		return snooze(time.Until(until), "rate limit spent")
+	}
 	in, sub, err := w.inbox(ctx, ws, map[string]providers.Provider{acct.ID: p})
 	if err != nil {
 		return err
@@ -117,7 +123,7 @@ func (w *Worker) runSync(ctx context.Context, r *run, a syncArgs) error {
 	res, err := in.Sync(ctx, acct.ID)
 	w.forward(sub, r, a.subject())
 	if err != nil {
-		return w.classify(r, a.subject(), fmt.Errorf("worker: sync %s: %w", acct, err))
+		return w.classify(r, key, a.subject(), fmt.Errorf("worker: sync %s: %w", acct, err))
 	}
 	w.cfg.logger.DebugContext(ctx, "synced", "account", acct.String(), "new", res.New, "duplicates", res.Duplicates)
 	_, err = r.complete(ctx, nil, w.next(a)...)
@@ -149,7 +155,7 @@ func (w *Worker) runListen(ctx context.Context, r *run, a listenArgs) error {
 	_, err = in.Listen(ctx, a.Search)
 	w.forward(sub, r, a.subject())
 	if err != nil {
-		return w.classify(r, a.subject(), fmt.Errorf("worker: listen %s: %w", a.Search, err))
+		return w.classify(r, limitKey{a.Workspace, p.Platform(), s.Account}, a.subject(), fmt.Errorf("worker: listen %s: %w", a.Search, err))
 	}
 	_, err = r.complete(ctx, nil, w.next(a)...)
 	return err
@@ -171,7 +177,7 @@ func (w *Worker) runSLA(ctx context.Context, r *run, a slaArgs) error {
 	_, err = in.CheckSLAs(ctx)
 	w.forward(sub, r, "")
 	if err != nil {
-		return w.classify(r, "", fmt.Errorf("worker: SLA check of %s: %w", a.Workspace, err))
+		return w.classify(r, limitKey{workspace: a.Workspace}, "", fmt.Errorf("worker: SLA check of %s: %w", a.Workspace, err))
 	}
 	_, err = r.complete(ctx, nil, w.next(a)...)
 	return err
@@ -196,7 +202,7 @@ func (w *Worker) runMetrics(ctx context.Context, r *run, a metricsArgs) error {
 	}
 	_, _, err = c.CollectRecent(ctx, p, w.cfg.now().Add(-w.cfg.metricsSince))
 	if err != nil && !errors.Is(err, providers.ErrUnsupported) {
-		return w.classify(r, a.subject(), fmt.Errorf("worker: metrics of %s: %w", acct, err))
+		return w.classify(r, limitKey{a.Workspace, a.Platform, a.Account}, a.subject(), fmt.Errorf("worker: metrics of %s: %w", acct, err))
 	}
 	_, err = r.complete(ctx, nil, w.next(a)...)
 	return err

@@ -120,11 +120,25 @@ func (w *Worker) runPublish(ctx context.Context, r *run, a publishArgs) error {
 		return permanent(err)
 	}
 	st := &publishStore{base: base.Campaign(), begin: r.begin}
+	if w.anyLimited() {
+		// Wait for a spent rate limit here rather than spend an attempt.
+		e, err := st.base.OutboxEntry(ctx, a.Entry)
+		if err != nil {
+			return err
+		}
+		if until := w.limitedUntil(limitKey{a.Workspace, e.Platform, e.Account}); !until.IsZero() {
+			return snooze(time.Until(until), "rate limit spent")
+		}
+	}
 	pub, err := w.publisher(a.Workspace, st)
 	if err != nil {
 		return permanent(err)
 	}
 	entry, perr := pub.PublishOne(ctx, a.Entry)
+	var rl *providers.RateLimitError
+	if errors.As(perr, &rl) {
+		w.limited(limitKey{a.Workspace, entry.Platform, entry.Account}, rl.RetryAt(time.Now(), w.cfg.backoff(1)))
+	}
 	// The outcome is recorded even when the job's context ended meanwhile.
 	rec, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()

@@ -43,6 +43,49 @@ type Worker struct {
 
 	periodsMu sync.Mutex
 	periods   map[string]time.Duration // job kind and unique key -> interval asked for in this process
+
+	limitsMu sync.Mutex
+	limits   map[limitKey]time.Time // accounts whose rate limit is spent, until when
+}
+
+// limitKey names an account's rate limit: its workspace, platform and ID.
+type limitKey struct {
+	workspace string
+	platform  providers.Platform
+	account   string
+}
+
+// limited records that an account's rate limit is spent until reset, so
+// that this process's other jobs for it wait instead of spending attempts.
+func (w *Worker) limited(k limitKey, reset time.Time) {
+	w.limitsMu.Lock()
+	defer w.limitsMu.Unlock()
+	if w.limits == nil {
+		w.limits = map[limitKey]time.Time{}
+	}
+	if reset.After(w.limits[k]) {
+		w.limits[k] = reset
+	}
+}
+
+// limitedUntil returns when an account's spent rate limit resets, zero if
+// it is not known to be spent. Expired entries are forgotten.
+func (w *Worker) limitedUntil(k limitKey) time.Time {
+	w.limitsMu.Lock()
+	defer w.limitsMu.Unlock()
+	until, ok := w.limits[k]
+	if ok && !until.After(time.Now()) {
+		delete(w.limits, k)
+		return time.Time{}
+	}
+	return until
+}
+
+// anyLimited reports whether some account's rate limit is known spent.
+func (w *Worker) anyLimited() bool {
+	w.limitsMu.Lock()
+	defer w.limitsMu.Unlock()
+	return len(w.limits) > 0
 }
 
 // New returns a Worker over db. It connects nothing and runs nothing until
