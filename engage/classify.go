@@ -83,6 +83,8 @@ type RuleClassifier struct {
 	maxN     int
 	// MinScore is the score below which a message is IntentOther.
 	minScore float64
+	// model is the learned part; nil for the rules alone.
+	model *intentModel
 }
 
 // wordInfo is what the classifier knows of one word.
@@ -97,8 +99,11 @@ type wordInfo struct {
 
 // rule is the compiled effect of one phrase.
 type rule struct {
-	name      string
-	intent    [numIntents]float64
+	name   string
+	intent [numIntents]float64
+	// own is the part of intent given by RuleOptions rather than the
+	// default vocabulary: the learned model takes it as it is.
+	own       [numIntents]float64
 	sentiment float64
 	urgent    bool
 	// negatable: a negator shortly before flips praise and complaint and
@@ -135,6 +140,7 @@ type ruleConfig struct {
 	entries  []lexEntry
 	minScore float64
 	noBase   bool
+	noModel  bool
 }
 
 // lexEntry is one vocabulary entry before compilation.
@@ -144,6 +150,7 @@ type lexEntry struct {
 	weight    float64
 	sentiment float64
 	urgent    bool
+	own       bool // given by a RuleOption
 }
 
 // WithPhrases adds phrases that point to intent with the given weight
@@ -205,8 +212,19 @@ func WithoutDefaultVocabulary() RuleOption {
 	}
 }
 
+// WithoutLearnedModel leaves out the learned part of the classifier: the
+// intent is the one the rules score highest, as before the learned part
+// existed. WithoutDefaultVocabulary implies it.
+func WithoutLearnedModel() RuleOption {
+	return func(c *ruleConfig) error {
+		c.noModel = true
+		return nil
+	}
+}
+
 // NewRuleClassifier compiles the default English vocabulary plus the
-// phrases given in opts.
+// phrases given in opts, and loads the learned part of the classifier
+// unless WithoutLearnedModel or WithoutDefaultVocabulary is given.
 func NewRuleClassifier(opts ...RuleOption) (*RuleClassifier, error) {
 	cfg := ruleConfig{minScore: 1}
 	for _, o := range opts {
@@ -237,7 +255,17 @@ func NewRuleClassifier(opts ...RuleOption) (*RuleClassifier, error) {
 			rc.words[h] = wi
 		}
 	}
+	if !cfg.noBase && !cfg.noModel {
+		m, err := decodeModelText(learnedWeights)
+		if err != nil {
+			return nil, err
+		}
+		rc.model = m
+	}
 	entries := cfg.entries
+	for i := range entries {
+		entries[i].own = true
+	}
 	if !cfg.noBase {
 		entries = append(defaultLexicon(), entries...)
 	}
@@ -314,6 +342,9 @@ func (rc *RuleClassifier) add(phrase string, e lexEntry) error {
 	r.negatable = r.negatable && negatable
 	if e.intent != "" {
 		r.intent[intentIndex(e.intent)] += e.weight
+		if e.own {
+			r.own[intentIndex(e.intent)] += e.weight
+		}
 	}
 	r.sentiment += e.sentiment
 	r.urgent = r.urgent || e.urgent
@@ -629,8 +660,85 @@ func (rc *RuleClassifier) Classify(ctx context.Context, m Message) (Triage, erro
 
 func (rc *RuleClassifier) classify(text string) Triage {
 	var toks [maxTokens]token
-	var f features
-	n, _ := tokenize(text, toks[:], &f)
+	var v ruleEval
+	rc.evaluate(text, &toks, &v)
+	if rc.model != nil && v.n > 0 {
+		return rc.classifyLearned(&toks, &v)
+	}
+	best, bestScore, total := 6, 0.0, 0.0
+	for k := range numIntents {
+		if v.score[k] > 0 {
+			total += v.score[k]
+		}
+		if v.score[k] > bestScore {
+			best, bestScore = k, v.score[k]
+		}
+	}
+	intent := intentByIndex[best]
+	confidence := 0.0
+	if bestScore < rc.minScore {
+		intent = IntentOther
+		confidence = 1 - bestScore/rc.minScore*0.5
+	} else {
+		confidence = bestScore / (total + 0.5)
+	}
+	return v.verdict(intent, confidence)
+}
+
+// ruleEval is what the rules make of a message before an intent is chosen:
+// the score of each intent and the signals that set sentiment and priority.
+type ruleEval struct {
+	score     [numIntents]float64
+	own       [numIntents]float64 // the part of score from RuleOptions' phrases
+	sentiment float64
+	urgent    bool
+	caps      int
+	f         features
+	signals   []string
+	n         int // tokens in the evaluated text
+	asks      bool
+}
+
+// ruleIntent is the intent the rules alone choose from v's scores.
+func (rc *RuleClassifier) ruleIntent(v *ruleEval) int {
+	best, bestScore := 6, 0.0
+	for k := range numIntents {
+		if v.score[k] > bestScore {
+			best, bestScore = k, v.score[k]
+		}
+	}
+	if bestScore < rc.minScore {
+		return 6
+	}
+	return best
+}
+
+// verdict completes a Triage for the chosen intent: a complaint is
+// negative and praise positive even when their words carry no valence of
+// their own, and the priority follows from intent, sentiment and urgency.
+func (v *ruleEval) verdict(intent Intent, confidence float64) Triage {
+	sentiment := v.sentiment
+	switch intent {
+	case IntentComplaint:
+		sentiment -= 1
+	case IntentPraise:
+		sentiment += 1
+	}
+	norm := math.Tanh(sentiment / 3)
+	return Triage{
+		Intent:     intent,
+		Confidence: math.Round(confidence*100) / 100,
+		Sentiment:  math.Round(norm*100) / 100,
+		Priority:   basePriority(intent, norm, v.urgent, v.caps, v.f),
+		Signals:    v.signals,
+	}
+}
+
+// evaluate tokenizes text into toks and scores it into v.
+func (rc *RuleClassifier) evaluate(text string, toks *[maxTokens]token, v *ruleEval) {
+	f := &v.f
+	n, _ := tokenize(text, toks[:], f)
+	v.n = n
 	var score [numIntents]float64
 	sentiment := 0.0
 	urgent := false
@@ -712,12 +820,15 @@ func (rc *RuleClassifier) classify(text string) Triage {
 		}
 		for k := range numIntents {
 			w := r.intent[k] * weight
+			own := r.own[k] * weight
 			if negated && (k == 2 || k == 3) {
 				// "not happy" is a complaint, "not bad" mild praise
 				score[5-k] += w * 0.8
+				v.own[5-k] += own * 0.8
 				continue
 			}
 			score[k] += w
+			v.own[k] += own
 		}
 		s := r.sentiment * weight
 		if i <= boostedUntil && !wi.booster {
@@ -824,39 +935,12 @@ func (rc *RuleClassifier) classify(text string) Triage {
 		score[4] += score[1] * 0.6
 		score[1] *= 0.5
 	}
-	best, bestScore, total := 6, 0.0, 0.0
-	for k := range numIntents {
-		if score[k] > 0 {
-			total += score[k]
-		}
-		if score[k] > bestScore {
-			best, bestScore = k, score[k]
-		}
-	}
-	intent := intentByIndex[best]
-	confidence := 0.0
-	if bestScore < rc.minScore {
-		intent = IntentOther
-		confidence = 1 - bestScore/rc.minScore*0.5
-	} else {
-		confidence = bestScore / (total + 0.5)
-	}
-	// A complaint is negative and praise positive even when their words
-	// carry no valence of their own.
-	switch intent {
-	case IntentComplaint:
-		sentiment -= 1
-	case IntentPraise:
-		sentiment += 1
-	}
-	norm := math.Tanh(sentiment / 3)
-	return Triage{
-		Intent:     intent,
-		Confidence: math.Round(confidence*100) / 100,
-		Sentiment:  math.Round(norm*100) / 100,
-		Priority:   basePriority(intent, norm, urgent, caps, f),
-		Signals:    signals,
-	}
+	v.score = score
+	v.sentiment = sentiment
+	v.urgent = urgent
+	v.caps = caps
+	v.signals = signals
+	v.asks = asks
 }
 
 func (rc *RuleClassifier) prefixRule(word string) *rule {
