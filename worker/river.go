@@ -31,6 +31,11 @@ const riverMaxAttempts = 25
 // to it (serve). No job goes there, so it is polled only hourly.
 const placeholderQueue = "rapport"
 
+// riverSchedulerInterval is how often River's leader moves scheduled jobs
+// whose time is near to the available state (River's default, which it
+// does not let clients change).
+const riverSchedulerInterval = 5 * time.Second
+
 // rescuedMessage is the error River's rescuer records on a job it takes
 // back from a worker presumed dead.
 const rescuedMessage = "Stuck job rescued by JobRescuer"
@@ -228,6 +233,7 @@ func (e *riverEngine[TDriver, TTx]) newClient() error {
 		SoftStopTimeout:      c.softStop,
 		Queues:               map[string]river.QueueConfig{placeholderQueue: {MaxWorkers: 1, FetchPollInterval: time.Hour}},
 		Workers:              workers,
+		Middleware:           []rivertype.Middleware{&nearScheduleMiddleware{}},
 	})
 	if err != nil {
 		return fmt.Errorf("create job engine client: %w", err)
@@ -421,6 +427,23 @@ func (t *riverTx[TDriver, TTx, A]) rollback(ctx context.Context) {
 		t.done = true
 		t.e.rollback(ctx, t.tx)
 	}
+}
+
+// nearScheduleMiddleware inserts jobs due within River's scheduling tick
+// as available with their future time, as River's scheduler would on its
+// next tick: workers fetch a job only once its time has come, and a post
+// due in two seconds is not held until a tick up to five seconds away.
+type nearScheduleMiddleware struct{ river.MiddlewareDefaults }
+
+// InsertMany implements rivertype.JobInsertMiddleware.
+func (*nearScheduleMiddleware) InsertMany(ctx context.Context, params []*rivertype.JobInsertParams, doInner func(context.Context) ([]*rivertype.JobInsertResult, error)) ([]*rivertype.JobInsertResult, error) {
+	horizon := time.Now().Add(riverSchedulerInterval)
+	for _, p := range params {
+		if p.State == rivertype.JobStateScheduled && p.ScheduledAt != nil && p.ScheduledAt.Before(horizon) {
+			p.State = rivertype.JobStateAvailable
+		}
+	}
+	return doInner(ctx)
 }
 
 // retryPolicy spaces retries by the worker's backoff (and is what River's

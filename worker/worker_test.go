@@ -435,3 +435,40 @@ func nameOK(s string) bool {
 	}
 	return true
 }
+
+func TestScheduledPostStartsOnTime(t *testing.T) {
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) {
+			f := newFixture(t, e.dialect, e.inProcess, nil)
+			ctx := context.Background()
+			if err := f.w.Start(ctx); err != nil {
+				t.Fatal(err)
+			}
+			// Once the worker runs (a first post is out, so River's
+			// scheduler has had its first look), a post due in 1.5s must
+			// not wait for the scheduler's next look, up to 5s away.
+			first := addEntries(t, f.ws, "now", providers.Mastodon, "bakery", 1, func(int) time.Time { return time.Now() })
+			if _, err := f.w.EnqueuePlan(ctx, "acme", "now"); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, 10*time.Second, "the first post published", func() (bool, string) {
+				got, _ := f.ws.Campaign().OutboxEntry(ctx, first[0].ID)
+				return got.State == campaign.OutboxPublished, string(got.State)
+			})
+			due := time.Now().Add(1500 * time.Millisecond)
+			entries := addEntriesFrom(t, f.ws, "soon", providers.Mastodon, "bakery", 1, 1, func(int) time.Time { return due })
+			if _, err := f.w.EnqueuePlan(ctx, "acme", "soon"); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, 10*time.Second, "the post published", func() (bool, string) {
+				got, _ := f.ws.Campaign().OutboxEntry(ctx, entries[0].ID)
+				return got.State == campaign.OutboxPublished, string(got.State)
+			})
+			got, _ := f.ws.Campaign().OutboxEntry(ctx, entries[0].ID)
+			late := got.PublishedAt.Sub(due)
+			if late < 0 || late > scaled(time.Second) {
+				t.Fatalf("published %s after its time, want between 0 and %s", late, scaled(time.Second))
+			}
+		})
+	}
+}
