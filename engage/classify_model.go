@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 )
 
 // The learned part of the default classifier: a multinomial logistic
@@ -150,7 +151,11 @@ func foldPlural(t token) uint64 {
 
 // intentModel holds the weights of the logistic regression.
 type intentModel struct {
-	rows  map[uint32]int32
+	rows map[uint32]int32
+	// table is rows as an open-addressing hash table, for speed: each
+	// slot holds a key and its row plus one (0 for an empty slot).
+	table []modelSlot
+	shift uint
 	w     [][numIntents]float32
 	dense [numDense][numIntents]float32
 	bias  [numIntents]float32
@@ -161,7 +166,7 @@ func (m *intentModel) logits(in *modelInput) [numIntents]float64 {
 	var z [numIntents]float32
 	z = m.bias
 	for _, f := range in.feats[:in.nf] {
-		if r, ok := m.rows[f]; ok {
+		if r := m.row(f); r >= 0 {
 			w := &m.w[r]
 			for k := range numIntents {
 				z[k] += w[k]
@@ -180,6 +185,50 @@ func (m *intentModel) logits(in *modelInput) [numIntents]float64 {
 		out[k] = float64(z[k])
 	}
 	return out
+}
+
+// modelSlot is one slot of intentModel.table.
+type modelSlot struct {
+	key uint32
+	row int32 // row + 1; 0: empty
+}
+
+// index builds the lookup table of m.rows.
+func (m *intentModel) index() {
+	size := 16
+	for size < 2*len(m.rows) {
+		size *= 2
+	}
+	m.table = make([]modelSlot, size)
+	m.shift = uint(32 - bits.TrailingZeros(uint(size)))
+	for key, r := range m.rows {
+		i := m.slot(key)
+		for m.table[i].row != 0 {
+			i = (i + 1) & (len(m.table) - 1)
+		}
+		m.table[i] = modelSlot{key: key, row: r + 1}
+	}
+}
+
+func (m *intentModel) slot(key uint32) int { return int((key * 0x9E3779B1) >> m.shift) }
+
+// row returns the row of feature key, or -1.
+func (m *intentModel) row(key uint32) int32 {
+	if m.table == nil {
+		if r, ok := m.rows[key]; ok {
+			return r
+		}
+		return -1
+	}
+	for i := m.slot(key); ; i = (i + 1) & (len(m.table) - 1) {
+		s := m.table[i]
+		if s.row == 0 {
+			return -1
+		}
+		if s.key == key {
+			return s.row - 1
+		}
+	}
 }
 
 // softmax turns logits into probabilities.
@@ -286,6 +335,7 @@ func decodeModel(b []byte) (*intentModel, error) {
 		}
 		b = b[4+numIntents:]
 	}
+	m.index()
 	return m, nil
 }
 
