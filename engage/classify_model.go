@@ -63,9 +63,11 @@ const stemLen = 5
 // featureKey folds a 64-bit feature hash to the 32 bits the weights keep.
 func featureKey(h uint64) uint32 { return uint32(h ^ h>>32) }
 
-// modelInput fills in from the tokens and rule evaluation of a message:
-// each word (plurals read as their singular), each pair of neighbouring
-// words, the first and the last word, and the dense signals.
+// fillModelInput fills in from the tokens and rule evaluation of a
+// message: each word (plurals read as their singular; marked as negated
+// within three words after a negation in the same clause), each pair of
+// neighbouring words, the first five letters of longer words, the first and
+// the last word, the rules' scores and choice, and the message signals.
 func (rc *RuleClassifier) fillModelInput(toks *[maxTokens]token, v *ruleEval, in *modelInput) {
 	in.nf = 0
 	prev := hashString("<start>")
