@@ -29,9 +29,11 @@
 // # Triage, enrichment, routing and SLAs
 //
 // Each new message is classified by a Classifier (intent, sentiment,
-// priority). The default RuleClassifier uses weighted phrases with
-// negation, emoji, capitals and punctuation; plug in any model with
-// ClassifierFunc and keep the rules as a Fallback. The author is enriched
+// priority). The default, NewRuleClassifier, combines weighted phrase rules
+// (negation, emoji, capitals and punctuation) with a small logistic
+// regression over words and word pairs trained on the labelled development
+// messages in testdata (WithoutLearnedModel keeps the rules alone); plug in
+// any model with ClassifierFunc and keep the rules as a Fallback. The author is enriched
 // through a CustomerLookup (wired to audience matching results by the
 // caller), with their reach and earlier conversations; valuable customers
 // and large audiences raise the priority. Spam is created ignored.
