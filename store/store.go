@@ -131,7 +131,9 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 		sqldb.SetMaxOpenConns(1)
 	} else {
 		sqldb.SetMaxOpenConns(16)
-		sqldb.SetMaxIdleConns(8)
+		// As many idle as open connections: reconnecting costs a password hash
+		// exchange, which under load churned connections and cost CPU.
+		sqldb.SetMaxIdleConns(16)
 	}
 	db := &DB{sql: sqldb, dialect: dialect, cfg: cfg}
 	if err := sqldb.PingContext(ctx); err != nil {
