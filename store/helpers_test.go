@@ -2,22 +2,14 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
-	"fmt"
-	"os"
 	"path/filepath"
-	"strings"
-	"sync"
 	"testing"
+
+	"github.com/rapportkit/rapport/internal/pgtest"
 )
 
-// postgresEnv names the variable holding a PostgreSQL DSN for the tests;
-// .ci/run sets it after starting a server on 127.0.0.1.
-const postgresEnv = "RAPPORT_TEST_POSTGRES"
-
-var skipNote sync.Once
+// postgresEnv names the variable holding a PostgreSQL DSN for the tests.
+const postgresEnv = pgtest.Env
 
 // testKeyring is a fixed keyring for tests.
 func testKeyring(t testing.TB) *Keyring {
@@ -40,40 +32,11 @@ func dialectDSNs(t testing.TB) map[Dialect]string {
 	return out
 }
 
-// freshPostgres creates a schema of its own for the test and returns a DSN
-// whose search_path points at it; "" when PostgreSQL is not configured.
+// freshPostgres returns a DSN on a schema of the test's own, or "" when
+// PostgreSQL is not configured.
 func freshPostgres(t testing.TB) string {
 	t.Helper()
-	base := os.Getenv(postgresEnv)
-	if base == "" {
-		skipNote.Do(func() {
-			fmt.Fprintf(os.Stderr, "store: PostgreSQL tests SKIPPED: set %s to a DSN (as .ci/run does) to run them\n", postgresEnv)
-		})
-		return ""
-	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "t_" + hex.EncodeToString(b[:])
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		a, err := sql.Open("pgx", base)
-		if err == nil {
-			_, _ = a.Exec("DROP SCHEMA " + schema + " CASCADE")
-			a.Close()
-		}
-	})
-	sep := "?"
-	if strings.Contains(base, "?") {
-		sep = "&"
-	}
-	return base + sep + "search_path=" + schema
+	return pgtest.DSN(t, "t_")
 }
 
 // openAll opens a fresh database per dialect, closed at cleanup.

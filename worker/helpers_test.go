@@ -2,28 +2,22 @@ package worker
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/rapportkit/rapport/internal/pgtest"
 
 	"github.com/rapportkit/rapport/campaign"
 	"github.com/rapportkit/rapport/providers"
 	"github.com/rapportkit/rapport/store"
 )
 
-// postgresEnv names the variable holding a PostgreSQL DSN for the tests;
-// .ci/run sets it after starting a server on 127.0.0.1.
-const postgresEnv = "RAPPORT_TEST_POSTGRES"
-
-var skipNote sync.Once
+// postgresEnv names the variable holding a PostgreSQL DSN for the tests.
+const postgresEnv = pgtest.Env
 
 // sqliteDSN returns a fresh SQLite database file.
 func sqliteDSN(t testing.TB) string {
@@ -31,40 +25,15 @@ func sqliteDSN(t testing.TB) string {
 	return "sqlite:" + filepath.Join(t.TempDir(), "rapport.db")
 }
 
-// postgresDSN creates a schema of its own for the test and returns a DSN
-// whose search_path points at it. Without PostgreSQL it skips the test.
+// postgresDSN returns a DSN on a schema of the test's own. Without
+// PostgreSQL it skips the test.
 func postgresDSN(t testing.TB) string {
 	t.Helper()
-	base := os.Getenv(postgresEnv)
-	if base == "" {
-		skipNote.Do(func() {
-			fmt.Fprintf(os.Stderr, "worker: PostgreSQL tests SKIPPED: set %s to a DSN (as .ci/run does) to run them\n", postgresEnv)
-		})
+	dsn := pgtest.DSN(t, "w_")
+	if dsn == "" {
 		t.Skipf("PostgreSQL not configured: set %s to run this test", postgresEnv)
 	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "w_" + hex.EncodeToString(b[:])
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		a, err := sql.Open("pgx", base)
-		if err == nil {
-			_, _ = a.Exec("DROP SCHEMA " + schema + " CASCADE")
-			a.Close()
-		}
-	})
-	sep := "?"
-	if strings.Contains(base, "?") {
-		sep = "&"
-	}
-	return base + sep + "search_path=" + schema
+	return dsn
 }
 
 // dsnFor returns a fresh database of the dialect (skipping PostgreSQL when
