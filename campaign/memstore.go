@@ -80,16 +80,7 @@ func (s *MemoryStore) SavePlan(ctx context.Context, p Plan) (Plan, error) {
 
 // Plan implements PlanStore.
 func (s *MemoryStore) Plan(ctx context.Context, id string) (Plan, error) {
-	if err := ctx.Err(); err != nil {
-		return Plan{}, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	b, ok := s.plans[id]
-	if !ok {
-		return Plan{}, fmt.Errorf("plan %q: %w", id, ErrNotFound)
-	}
-	return decode[Plan](b)
+	return getRecord[Plan](ctx, &s.mu, s.plans, "plan", id)
 }
 
 // Plans implements PlanStore.
@@ -109,6 +100,22 @@ func (s *MemoryStore) Plans(ctx context.Context) ([]Plan, error) {
 		out = append(out, p)
 	}
 	return out, nil
+}
+
+// getRecord decodes the record with the given id from m under mu, or
+// returns an error wrapping ErrNotFound that names what was looked for.
+func getRecord[T any](ctx context.Context, mu *sync.Mutex, m map[string][]byte, what, id string) (T, error) {
+	var zero T
+	if err := ctx.Err(); err != nil {
+		return zero, err
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	b, ok := m[id]
+	if !ok {
+		return zero, fmt.Errorf("%s %q: %w", what, id, ErrNotFound)
+	}
+	return decode[T](b)
 }
 
 func sortedKeys[K ~string, V any](m map[K]V) []K {
@@ -179,16 +186,7 @@ func (s *MemoryStore) AddOutbox(ctx context.Context, e OutboxEntry) (OutboxEntry
 
 // OutboxEntry implements OutboxStore.
 func (s *MemoryStore) OutboxEntry(ctx context.Context, id string) (OutboxEntry, error) {
-	if err := ctx.Err(); err != nil {
-		return OutboxEntry{}, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	b, ok := s.outbox[id]
-	if !ok {
-		return OutboxEntry{}, fmt.Errorf("outbox entry %q: %w", id, ErrNotFound)
-	}
-	return decode[OutboxEntry](b)
+	return getRecord[OutboxEntry](ctx, &s.mu, s.outbox, "outbox entry", id)
 }
 
 // UpdateOutbox implements OutboxStore.
@@ -329,16 +327,7 @@ func (s *MemoryStore) SaveOffer(ctx context.Context, o Offer) error {
 
 // Offer implements OfferStore.
 func (s *MemoryStore) Offer(ctx context.Context, id string) (Offer, error) {
-	if err := ctx.Err(); err != nil {
-		return Offer{}, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	b, ok := s.offers[id]
-	if !ok {
-		return Offer{}, fmt.Errorf("offer %q: %w", id, ErrNotFound)
-	}
-	return decode[Offer](b)
+	return getRecord[Offer](ctx, &s.mu, s.offers, "offer", id)
 }
 
 // OfferByCode implements OfferStore.
