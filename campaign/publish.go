@@ -71,7 +71,8 @@ type PublishStore interface {
 //     idempotency key and records the outcome: published (with the post's
 //     reference), unknown (read back next time), pending again with a
 //     backoff for retryable failures (a rate limit waits for its reset), or
-//     failed with the reason; a post fails for good after MaxAttempts.
+//     failed with the reason; a post fails for good after MaxAttempts
+//     (attempts the platform refused with a rate limit do not count).
 //
 // Only drafts whose approval is "scheduled" publish; the approval moves to
 // published or failed with the outcome. RunDue and Run publish whatever is
@@ -335,6 +336,11 @@ func (p *Publisher) PublishOne(ctx context.Context, id string) (OutboxEntry, err
 func (p *Publisher) finish(ctx context.Context, e OutboxEntry, post providers.Post, callErr error, viaReadBack bool, log *slog.Logger) (OutboxEntry, error) {
 	now := p.cfg.now()
 	e.UpdatedAt = now
+	if errors.Is(callErr, providers.ErrRateLimited) && e.Attempts > 0 {
+		// The platform refused before doing anything: not an attempt that
+		// counts toward giving up, however long the limit lasts.
+		e.Attempts--
+	}
 	var retErr error
 	switch {
 	case callErr == nil:

@@ -480,6 +480,35 @@ func TestPublishGivesUp(t *testing.T) {
 	}
 }
 
+// TestRateLimitsDoNotCountAsAttempts: a post refused by rate limits more
+// often than MaxAttempts still publishes once the limit lifts.
+func TestRateLimitsDoNotCountAsAttempts(t *testing.T) {
+	e := newEnv(t, WithMaxAttempts(2))
+	e.schedule()
+	e.nets[providers.Mastodon].Inject(memory.Fault{Op: providers.CapPublish, Kind: memory.FaultRateLimit, RetryAfter: 10 * time.Minute, Times: 5})
+	ctx := context.Background()
+	e.clock.Set(time.Date(2026, 3, 2, 14, 0, 0, 0, time.UTC))
+	id := OutboxID(e.plan.ID, "m01")
+	var en OutboxEntry
+	var err error
+	for range 6 {
+		en, err = e.pub.PublishOne(ctx, id)
+		if en.State == OutboxPublished || en.State == OutboxFailed {
+			break
+		}
+		e.clock.Advance(11 * time.Minute)
+	}
+	if en.State != OutboxPublished || err != nil {
+		t.Fatalf("after 5 rate limits with MaxAttempts 2: %+v, %v", en, err)
+	}
+	if en.Attempts != 1 {
+		t.Errorf("attempts %d, want 1 (rate-limited tries do not count)", en.Attempts)
+	}
+	if n := e.nets[providers.Mastodon].CountByText(en.Draft.Body()); n != 1 {
+		t.Fatalf("%d posts", n)
+	}
+}
+
 func TestOnlyApprovedDraftsPublish(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
