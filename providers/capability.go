@@ -25,12 +25,13 @@ const (
 	CapSendMessage    Capability = "send-message"
 	CapPosts          Capability = "posts"
 	CapLimits         Capability = "limits"
+	CapFindPublished  Capability = "find-published"
 )
 
 // AllCapabilities lists every capability in a stable order.
 var AllCapabilities = []Capability{
 	CapPublish, CapDelete, CapFollowers, CapInbox, CapDirectMessages, CapThread,
-	CapMetrics, CapSearch, CapReact, CapSendMessage, CapPosts, CapLimits,
+	CapMetrics, CapSearch, CapReact, CapSendMessage, CapPosts, CapLimits, CapFindPublished,
 }
 
 // As finds the capability T in p, looking through wrappers that implement
@@ -77,6 +78,8 @@ func Supports(p Provider, c Capability) bool {
 		return has[PostLister](p)
 	case CapLimits:
 		return has[LimitsReader](p)
+	case CapFindPublished:
+		return has[PublishedFinder](p)
 	}
 	return false
 }
@@ -242,10 +245,14 @@ func foldSpace(s string) string {
 	return strings.Join(strings.FieldsFunc(s, unicode.IsSpace), " ")
 }
 
-// FindPublished reads back the account's posts created at or after since
-// and returns the one that matches d. It reports false, with a nil error,
-// when none does.
+// FindPublished decides whether d was published at or after since. It asks
+// the provider's PublishedFinder when it has one; otherwise it reads back the
+// account's posts (PostLister) and returns the one MatchesDraft accepts. It
+// reports false, with a nil error, when there is none.
 func FindPublished(ctx context.Context, p Provider, d Draft, since time.Time) (Post, bool, error) {
+	if f, ok := As[PublishedFinder](p); ok {
+		return f.FindPublished(ctx, d, "", since)
+	}
 	for post, err := range Posts(ctx, p, PostsOptions{Since: since}) {
 		if err != nil {
 			return Post{}, false, err
@@ -255,4 +262,16 @@ func FindPublished(ctx context.Context, p Provider, d Draft, since time.Time) (P
 		}
 	}
 	return Post{}, false, nil
+}
+
+// FindSent decides whether the direct message d to the account to was sent
+// at or after since. Only a provider's PublishedFinder can tell (messages
+// are not in the account's posts); without one it returns an error wrapping
+// ErrUnsupported, and the caller must not send again blindly.
+func FindSent(ctx context.Context, p Provider, to string, d Draft, since time.Time) (Post, bool, error) {
+	f, ok := As[PublishedFinder](p)
+	if !ok {
+		return Post{}, false, unsupported(p, CapFindPublished)
+	}
+	return f.FindPublished(ctx, d, to, since)
 }

@@ -147,3 +147,16 @@ type PostLister interface {
 type LimitsReader interface {
 	Limits(ctx context.Context) (Limits, error)
 }
+
+// PublishedFinder is implemented by providers that can tell exactly whether
+// a draft was published: by its idempotency key or record key, or by a
+// read-back that knows how the platform rewrites text (Mastodon shortens
+// "@user@domain" mentions), and for direct messages too. FindPublished and
+// FindSent prefer it to the generic read-back.
+type PublishedFinder interface {
+	// FindPublished looks for what publishing d created at or after since:
+	// a post when to is "", otherwise a direct message to that account (as
+	// given to SendMessage). It reports false, with a nil error, when there
+	// is none.
+	FindPublished(ctx context.Context, d Draft, to string, since time.Time) (Post, bool, error)
+}

@@ -345,3 +345,47 @@ func TestPostWithoutIDSurvivesJSON(t *testing.T) {
 		t.Fatal("Post.IsZero")
 	}
 }
+
+// finder is a stub that knows exactly what it published, messages included.
+type finder struct {
+	stub
+	sent map[string]providers.Post
+}
+
+func (f *finder) FindPublished(_ context.Context, d providers.Draft, to string, _ time.Time) (providers.Post, bool, error) {
+	if to != "" {
+		p, ok := f.sent[to+"/"+d.IdempotencyKey]
+		return p, ok, nil
+	}
+	if i, ok := f.keys[d.IdempotencyKey]; ok {
+		return f.posts[i], true, nil
+	}
+	return providers.Post{}, false, nil
+}
+
+func TestFindPublishedPrefersTheProvidersFinder(t *testing.T) {
+	ctx := context.Background()
+	f := &finder{sent: map[string]providers.Post{"bob/k2": {Ref: providers.Ref{ID: "dm1"}}}}
+	d := providers.Draft{Text: "hello", IdempotencyKey: "k1"}
+	if _, err := providers.Publish(ctx, f, d); err != nil {
+		t.Fatal(err)
+	}
+	// The platform rewrote the text: the generic read-back would miss it,
+	// the finder does not.
+	f.posts[0].Text = "rewritten by the platform"
+	if _, ok, _ := providers.FindPublished(ctx, &f.stub, d, time.Time{}); ok {
+		t.Fatal("generic read-back matched rewritten text")
+	}
+	if p, ok, err := providers.FindPublished(ctx, wrapper{f}, d, time.Time{}); !ok || err != nil || p.ID != "1" {
+		t.Fatalf("FindPublished through the finder = %v %v %v", p.ID, ok, err)
+	}
+	if p, ok, err := providers.FindSent(ctx, f, "bob", providers.Draft{IdempotencyKey: "k2"}, time.Time{}); !ok || err != nil || p.ID != "dm1" {
+		t.Fatalf("FindSent = %v %v %v", p.ID, ok, err)
+	}
+	if _, _, err := providers.FindSent(ctx, &stub{}, "bob", d, time.Time{}); !errors.Is(err, providers.ErrUnsupported) {
+		t.Fatalf("FindSent without a finder: %v", err)
+	}
+	if !providers.Supports(f, providers.CapFindPublished) || providers.Supports(&stub{}, providers.CapFindPublished) {
+		t.Fatal("Supports(CapFindPublished)")
+	}
+}

@@ -228,6 +228,8 @@ func implements(p providers.Provider, c providers.Capability) bool {
 			_, ok = p.(providers.PostLister)
 		case providers.CapLimits:
 			_, ok = p.(providers.LimitsReader)
+		case providers.CapFindPublished:
+			_, ok = p.(providers.PublishedFinder)
 		}
 		if ok {
 			return true
@@ -274,6 +276,11 @@ func callHelper(ctx context.Context, p providers.Provider, c providers.Capabilit
 		return firstErr(providers.Posts(ctx, p, providers.PostsOptions{}))
 	case providers.CapLimits:
 		_, err := providers.GetLimits(ctx, p)
+		return err
+	case providers.CapFindPublished:
+		// Messages are found only through the capability; posts fall back
+		// to a read-back, so probe the message path.
+		_, _, err := providers.FindSent(ctx, p, "providertest-missing", providers.Draft{Text: "providertest capability probe"}, time.Time{})
 		return err
 	}
 	return fmt.Errorf("unknown capability %q", c)
