@@ -34,6 +34,25 @@ func isUniqueViolation(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
 }
 
+// errExists reports a row that an insert found already there.
+var errExists = errors.New("store: row exists")
+
+// insertNew runs an INSERT that must create its row. An existing row (by
+// any unique key) is reported as errExists without an error inside the
+// database: ON CONFLICT DO NOTHING keeps a surrounding PostgreSQL
+// transaction usable, where a unique violation would abort it and with it
+// the caller's other writes (the worker records outcomes that way).
+func (w *Workspace) insertNew(ctx context.Context, q string, args ...any) error {
+	n, err := w.exec(ctx, q+" ON CONFLICT DO NOTHING", args...)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return errExists
+	}
+	return nil
+}
+
 func scanDoc[T any](r row) (T, error) {
 	var doc string
 	if err := r.Scan(&doc); err != nil {
@@ -85,8 +104,8 @@ func (s CampaignStore) SavePlan(ctx context.Context, p campaign.Plan) (campaign.
 		return campaign.Plan{}, fmt.Errorf("store: save plan %q: %w", p.ID, err)
 	}
 	if prev == 0 {
-		_, err := s.w.exec(ctx, "INSERT INTO rapport_plans (workspace, id, version, doc) VALUES (?, ?, ?, ?)", s.w.id, p.ID, p.Version, doc)
-		if isUniqueViolation(err) {
+		err := s.w.insertNew(ctx, "INSERT INTO rapport_plans (workspace, id, version, doc) VALUES (?, ?, ?, ?)", s.w.id, p.ID, p.Version, doc)
+		if errors.Is(err, errExists) {
 			return campaign.Plan{}, fmt.Errorf("store: save plan %q: already exists: %w", p.ID, campaign.ErrConflict)
 		}
 		if err != nil {
@@ -144,9 +163,9 @@ func (s CampaignStore) AddTransition(ctx context.Context, t campaign.Transition)
 			return fmt.Errorf("store: transition %d %s→%s of %s/%s: history has %d, state %s: %w",
 				t.Seq, t.From, t.To, t.PlanID, t.ItemID, n, cur, campaign.ErrConflict)
 		}
-		_, err = w.exec(ctx, "INSERT INTO rapport_transitions (workspace, plan_id, item_id, seq, to_state, doc) VALUES (?, ?, ?, ?, ?, ?)",
+		err = w.insertNew(ctx, "INSERT INTO rapport_transitions (workspace, plan_id, item_id, seq, to_state, doc) VALUES (?, ?, ?, ?, ?, ?)",
 			w.id, t.PlanID, t.ItemID, t.Seq, string(t.To), doc)
-		if isUniqueViolation(err) {
+		if errors.Is(err, errExists) {
 			return fmt.Errorf("store: transition %d of %s/%s: recorded meanwhile: %w", t.Seq, t.PlanID, t.ItemID, campaign.ErrConflict)
 		}
 		return err
@@ -173,10 +192,10 @@ func (s CampaignStore) AddOutbox(ctx context.Context, e campaign.OutboxEntry) (c
 	if err != nil {
 		return campaign.OutboxEntry{}, err
 	}
-	_, err = s.w.exec(ctx, `INSERT INTO rapport_outbox (workspace, id, plan_id, state, due_at, next_attempt_at, attempt_started_at, version, doc)
+	err = s.w.insertNew(ctx, `INSERT INTO rapport_outbox (workspace, id, plan_id, state, due_at, next_attempt_at, attempt_started_at, version, doc)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		s.w.id, e.ID, e.PlanID, string(e.State), nanos(e.DueAt), nanos(e.NextAttemptAt), nanos(e.AttemptStartedAt), e.Version, doc)
-	if isUniqueViolation(err) {
+	if errors.Is(err, errExists) {
 		return campaign.OutboxEntry{}, fmt.Errorf("store: outbox %q: already exists: %w", e.ID, campaign.ErrConflict)
 	}
 	if err != nil {
@@ -315,9 +334,9 @@ func (s CampaignStore) AddRedemption(ctx context.Context, r campaign.Redemption)
 	if err != nil {
 		return err
 	}
-	_, err = s.w.exec(ctx, "INSERT INTO rapport_redemptions (workspace, offer_id, id, at, doc) VALUES (?, ?, ?, ?, ?)",
+	err = s.w.insertNew(ctx, "INSERT INTO rapport_redemptions (workspace, offer_id, id, at, doc) VALUES (?, ?, ?, ?, ?)",
 		s.w.id, r.OfferID, r.ID, nanos(r.At), doc)
-	if isUniqueViolation(err) {
+	if errors.Is(err, errExists) {
 		return fmt.Errorf("store: redemption %q of offer %q: already recorded: %w", r.ID, r.OfferID, campaign.ErrConflict)
 	}
 	if err != nil {

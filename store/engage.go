@@ -631,9 +631,9 @@ func (s EngageStore) putReply(ctx context.Context, r engage.Reply) (engage.Reply
 		return r, err
 	}
 	if prev == 0 {
-		_, err := s.w.exec(ctx, `INSERT INTO rapport_replies (workspace, id, version, conversation_id, template, state, unedited, created_at, doc)
+		err := s.w.insertNew(ctx, `INSERT INTO rapport_replies (workspace, id, version, conversation_id, template, state, unedited, created_at, doc)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, s.w.id, r.ID, r.Version, r.ConversationID, r.Template, string(r.State), r.Unedited, nanos(r.CreatedAt), doc)
-		if isUniqueViolation(err) {
+		if errors.Is(err, errExists) {
 			return r, fmt.Errorf("reply %q exists: %w", r.ID, engage.ErrConflict)
 		}
 		return r, err
@@ -731,9 +731,9 @@ func (s EngageStore) CreateGive(ctx context.Context, g engage.Give) (engage.Give
 	if err != nil {
 		return engage.Give{}, err
 	}
-	_, err = s.w.exec(ctx, "INSERT INTO rapport_gives (workspace, id, version, account, created_at, doc) VALUES (?, ?, ?, ?, ?, ?)",
+	err = s.w.insertNew(ctx, "INSERT INTO rapport_gives (workspace, id, version, account, created_at, doc) VALUES (?, ?, ?, ?, ?, ?)",
 		s.w.id, g.ID, g.Version, g.Account, nanos(g.CreatedAt), doc)
-	if isUniqueViolation(err) {
+	if errors.Is(err, errExists) {
 		return engage.Give{}, fmt.Errorf("store: create give %q exists: %w", g.ID, engage.ErrConflict)
 	}
 	if err != nil {

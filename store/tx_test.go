@@ -99,3 +99,38 @@ func TestWithPgxTxRefusedOnSQLite(t *testing.T) {
 		t.Fatal("WithPgxTx accepted on SQLite")
 	}
 }
+
+// TestConflictKeepsTransactionUsable: a transition that lost its race
+// inside a caller's PostgreSQL transaction reports ErrConflict and leaves
+// the transaction usable, so the caller's other writes still commit.
+func TestConflictKeepsTransactionUsable(t *testing.T) {
+	eachDialect(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		w := mustWorkspace(t, db, "acme")
+		tr := campaign.Transition{PlanID: "p", ItemID: "i", Seq: 1, From: campaign.StateDraft, To: campaign.StateInReview, By: "ann"}
+		if err := w.Campaign().AddTransition(ctx, tr); err != nil {
+			t.Fatal(err)
+		}
+		err := w.InTx(ctx, func(tx *Workspace) error {
+			if _, err := tx.Campaign().SavePlan(ctx, campaign.Plan{ID: "kept"}); err != nil {
+				return err
+			}
+			if _, err := tx.Campaign().SavePlan(ctx, campaign.Plan{ID: "kept"}); !errors.Is(err, campaign.ErrConflict) {
+				t.Errorf("second create: %v", err)
+			}
+			if err := tx.Campaign().AddTransition(ctx, tr); !errors.Is(err, campaign.ErrConflict) {
+				t.Errorf("repeated transition: %v", err)
+			}
+			_, err := tx.Campaign().SavePlan(ctx, campaign.Plan{ID: "after"})
+			return err
+		})
+		if err != nil {
+			t.Fatalf("transaction after a conflict: %v", err)
+		}
+		for _, id := range []string{"kept", "after"} {
+			if _, err := w.Campaign().Plan(ctx, id); err != nil {
+				t.Errorf("plan %q: %v", id, err)
+			}
+		}
+	})
+}
