@@ -179,10 +179,22 @@ func (p *Publisher) ensureEntry(ctx context.Context, plan *Plan, it ScheduledIte
 		ID: id, PlanID: plan.ID, ItemID: it.ID, Platform: it.Platform, Account: it.Account,
 		Draft: d, DueAt: it.Time.UTC(), State: OutboxPending, NextAttemptAt: it.Time.UTC(), UpdatedAt: now,
 	})
-	if errors.Is(err, ErrConflict) {
-		return p.store.OutboxEntry(ctx, id) // scheduled before: keep its key
+	if !errors.Is(err, ErrConflict) {
+		return e, err
 	}
-	return e, err
+	cur, err := p.store.OutboxEntry(ctx, id) // scheduled before: keep its key
+	if err != nil || cur.State != OutboxCancelled {
+		return cur, err
+	}
+	// The item is in force again (its branch was switched back, or it was
+	// approved again): revive the entry, keeping its idempotency key.
+	cur.State = OutboxPending
+	if cur.Attempts > 0 {
+		cur.State = OutboxUnknown // an earlier attempt may have published: read back first
+	}
+	cur.DueAt, cur.NextAttemptAt = it.Time.UTC(), it.Time.UTC()
+	cur.LastError, cur.UpdatedAt = "", now
+	return p.store.UpdateOutbox(ctx, cur)
 }
 
 // NextDue returns when the earliest pending or unknown entry is next due

@@ -575,6 +575,41 @@ func TestScheduleFollowsBranchSwitch(t *testing.T) {
 	}
 }
 
+// TestScheduleRevivesItemsSwitchedBack: items cancelled by a branch switch
+// publish, once, when the plan switches back.
+func TestScheduleRevivesItemsSwitchedBack(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	original := *e.plan
+	e.schedule()
+	e.run(time.Hour, time.Date(2026, 3, 19, 13, 0, 0, 0, time.UTC))
+	ds, err := Evaluate(e.plan, KPIValues{"redemptions": 4}, e.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	applied, _ := Apply(*e.plan, ds)
+	e.plan = &applied
+	if rep := e.schedule(); len(rep.Cancelled) != 4 {
+		t.Fatalf("cancelled %d entries, want 4", len(rep.Cancelled))
+	}
+	e.plan = &original // the switch is taken back
+	rep := e.schedule()
+	if len(rep.Cancelled) != 2 { // the boost branch's posts go out of force in turn
+		t.Errorf("cancelled on switching back: %d", len(rep.Cancelled))
+	}
+	e.run(time.Hour, calendarEnd)
+	m10, _ := e.store.OutboxEntry(ctx, OutboxID(e.plan.ID, "m10"))
+	if m10.State != OutboxPublished {
+		t.Fatalf("m10 after switching back: %+v", m10)
+	}
+	if n := e.nets[providers.Mastodon].CountByText(cleanPlanText(t, "m10")); n != 1 {
+		t.Fatalf("m10 published %d times", n)
+	}
+	if state, _, _ := approvalState(ctx, e.store, e.plan.ID, "m10"); state != StatePublished {
+		t.Errorf("m10 approval: %s", state)
+	}
+}
+
 func cleanPlanText(t *testing.T, id string) string {
 	it, ok := cleanPlan().Item(id)
 	if !ok {
