@@ -60,8 +60,9 @@ type messageView struct {
 // The chat service has no idempotency mechanism. The client remembers the
 // idempotency keys it sent and, when an earlier attempt with the same key
 // had an unknown outcome, reads the conversation back before sending
-// again; across processes a repeated send after an unknown outcome may
-// duplicate the message.
+// again. That memory does not survive a restart: a new process must ask
+// FindPublished (providers.FindSent) whether the message was sent before
+// sending it again, or the message may be duplicated.
 func (c *Client) SendMessage(ctx context.Context, to string, d providers.Draft) (providers.Post, error) {
 	const op = "send-message"
 	if err := ctx.Err(); err != nil {
@@ -103,23 +104,16 @@ func (c *Client) SendMessage(ctx context.Context, to string, d providers.Draft) 
 			return providers.Post{}, err
 		}
 	}
-	var conv struct {
-		Convo convoView `json:"convo"`
-	}
-	k := call{op: op, method: http.MethodGet, nsid: "chat.bsky.convo.getConvoForMembers",
-		query: url.Values{"members": {did}}, proxy: c.cfg.chatService}
-	if err := c.xrpc(ctx, k, &conv); err != nil {
-		return providers.Post{}, chatError(op, err)
-	}
-	if conv.Convo.ID == "" {
-		return providers.Post{}, opError(op, providers.ErrUnavailable, "chat service returned no conversation for %s", did)
+	convoID, err := c.convoWith(ctx, op, did)
+	if err != nil {
+		return providers.Post{}, err
 	}
 	author := providers.Account{Platform: providers.Bluesky, ID: s.DID, Handle: s.Handle}
 	if tried {
-		if p, ok, err := c.findMessage(ctx, conv.Convo.ID, s.DID, text, prev.at, author); err != nil {
+		if p, ok, err := c.findMessage(ctx, op, convoID, s.DID, text, prev.at, author); err != nil {
 			return providers.Post{}, fmt.Errorf("bluesky %s: reading back an earlier attempt: %w", op, err)
 		} else if ok {
-			c.remember(key, dmAttempt{sent: true, post: p, convoID: conv.Convo.ID})
+			c.remember(key, dmAttempt{sent: true, post: p, convoID: convoID})
 			return p, nil
 		}
 	}
@@ -131,15 +125,15 @@ func (c *Client) SendMessage(ctx context.Context, to string, d providers.Draft) 
 	if len(facets) > 0 {
 		msg["facets"] = facets
 	}
-	c.remember(key, dmAttempt{convoID: conv.Convo.ID, at: c.now()})
+	c.remember(key, dmAttempt{convoID: convoID, at: c.now()})
 	var out messageView
-	k = call{op: op, method: http.MethodPost, nsid: "chat.bsky.convo.sendMessage",
-		input: map[string]any{"convoId": conv.Convo.ID, "message": msg}, proxy: c.cfg.chatService}
+	k := call{op: op, method: http.MethodPost, nsid: "chat.bsky.convo.sendMessage",
+		input: map[string]any{"convoId": convoID, "message": msg}, proxy: c.cfg.chatService}
 	if err := c.xrpc(ctx, k, &out); err != nil {
 		return providers.Post{}, chatError(op, err)
 	}
-	p := messagePost(out, conv.Convo.ID, author)
-	c.remember(key, dmAttempt{sent: true, post: p, convoID: conv.Convo.ID})
+	p := messagePost(out, convoID, author)
+	c.remember(key, dmAttempt{sent: true, post: p, convoID: convoID})
 	return p, nil
 }
 
@@ -160,23 +154,61 @@ func (c *Client) remember(key string, a dmAttempt) {
 	c.dms[key] = a
 }
 
+// convoWith returns the ID of the account's conversation with the DID
+// did (chat.bsky.convo.getConvoForMembers, which opens one if there is
+// none yet).
+func (c *Client) convoWith(ctx context.Context, op, did string) (string, error) {
+	var conv struct {
+		Convo convoView `json:"convo"`
+	}
+	k := call{op: op, method: http.MethodGet, nsid: "chat.bsky.convo.getConvoForMembers",
+		query: url.Values{"members": {did}}, proxy: c.cfg.chatService}
+	if err := c.xrpc(ctx, k, &conv); err != nil {
+		return "", chatError(op, err)
+	}
+	if conv.Convo.ID == "" {
+		return "", opError(op, providers.ErrUnavailable, "chat service returned no conversation for %s", did)
+	}
+	return conv.Convo.ID, nil
+}
+
+// messageSkew is how much earlier than since a message may be stamped by
+// the chat service and still count as sent at or after since: sentAt comes
+// from the service's clock, since from the client's.
+const messageSkew = time.Minute
+
 // findMessage looks for a message with text sent by did at or after since
-// among the conversation's latest messages.
-func (c *Client) findMessage(ctx context.Context, convoID, did, text string, since time.Time, author providers.Account) (providers.Post, bool, error) {
-	var out struct {
-		Messages []messageView `json:"messages"`
-	}
-	k := call{op: "send-message", method: http.MethodGet, nsid: "chat.bsky.convo.getMessages",
-		query: url.Values{"convoId": {convoID}, "limit": {"50"}}, proxy: c.cfg.chatService}
-	if err := c.xrpc(ctx, k, &out); err != nil {
-		return providers.Post{}, false, chatError("send-message", err)
-	}
-	for _, m := range out.Messages {
-		if m.Sender.DID == did && m.Text == text && !parseTime(m.SentAt).Before(since.Add(-time.Minute)) {
-			return messagePost(m, convoID, author), true, nil
+// (less messageSkew), paging back through the conversation (newest first)
+// until it reaches messages older than that.
+func (c *Client) findMessage(ctx context.Context, op, convoID, did, text string, since time.Time, author providers.Account) (providers.Post, bool, error) {
+	floor := since.Add(-messageSkew)
+	cursor := ""
+	for {
+		q := url.Values{"convoId": {convoID}, "limit": {"100"}}
+		if cursor != "" {
+			q.Set("cursor", cursor)
 		}
+		var page struct {
+			Messages []messageView `json:"messages"`
+			Cursor   string        `json:"cursor"`
+		}
+		k := call{op: op, method: http.MethodGet, nsid: "chat.bsky.convo.getMessages", query: q, proxy: c.cfg.chatService}
+		if err := c.xrpc(ctx, k, &page); err != nil {
+			return providers.Post{}, false, chatError(op, err)
+		}
+		for _, m := range page.Messages {
+			if !since.IsZero() && parseTime(m.SentAt).Before(floor) {
+				return providers.Post{}, false, nil
+			}
+			if m.ID != "" && m.Sender.DID == did && m.Text == text && m.Type != "chat.bsky.convo.defs#deletedMessageView" {
+				return messagePost(m, convoID, author), true, nil
+			}
+		}
+		if page.Cursor == "" || page.Cursor == cursor || len(page.Messages) == 0 {
+			return providers.Post{}, false, nil
+		}
+		cursor = page.Cursor
 	}
-	return providers.Post{}, false, nil
 }
 
 func messagePost(m messageView, convoID string, author providers.Account) providers.Post {
