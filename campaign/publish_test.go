@@ -217,6 +217,23 @@ func (k keyless) Publish(ctx context.Context, d providers.Draft) (providers.Post
 	return providers.Publish(ctx, k.Provider, d)
 }
 
+// FindPublished has only the generic read-back (the platform keeps no
+// keys): it lists the account's posts and matches their text.
+func (k keyless) FindPublished(ctx context.Context, d providers.Draft, to string, since time.Time) (providers.Post, bool, error) {
+	if to != "" {
+		return providers.Post{}, false, fmt.Errorf("keyless: messages: %w", providers.ErrUnsupported)
+	}
+	for p, err := range providers.Posts(ctx, k.Provider, providers.PostsOptions{Since: since}) {
+		if err != nil {
+			return providers.Post{}, false, err
+		}
+		if providers.MatchesDraft(p, d) {
+			return p, true, nil
+		}
+	}
+	return providers.Post{}, false, nil
+}
+
 func TestPublishLostResponsesWithoutIdempotency(t *testing.T) {
 	e := newEnv(t)
 	for p, c := range e.clients {
@@ -647,7 +664,7 @@ func TestPublishReadBackFails(t *testing.T) {
 	e.schedule()
 	n := e.nets[providers.Mastodon]
 	n.Inject(memory.Fault{Op: providers.CapPublish, Kind: memory.FaultLoseResponse})
-	n.Inject(memory.Fault{Op: providers.CapPosts, Kind: memory.FaultUnavailable, Times: 2})
+	n.Inject(memory.Fault{Op: providers.CapFindPublished, Kind: memory.FaultUnavailable, Times: 2})
 	ctx := context.Background()
 	e.clock.Set(time.Date(2026, 3, 2, 14, 0, 0, 0, time.UTC))
 	id := OutboxID(e.plan.ID, "m01")
