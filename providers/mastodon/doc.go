@@ -27,6 +27,10 @@
 // IdempotencyKey. Servers that ignore the header (GoToSocial does) are
 // covered too: a create whose outcome is unknown is never repeated before
 // the account's recent statuses have been read back. See Client.Publish.
+// After a crash, Client.FindPublished (used by providers.FindPublished and
+// providers.FindSent) tells whether a post or direct message was made,
+// knowing how the server shortens "@user@domain" mentions and how direct
+// messages are addressed.
 //
 // # Text
 //

@@ -65,6 +65,18 @@ func (c *Client) SendMessage(ctx context.Context, to string, d providers.Draft) 
 	if err != nil {
 		return providers.Post{}, err
 	}
+	d, added := addressed(d, acct)
+	post, err := c.create(ctx, "send-message", d)
+	if err != nil || !added {
+		return post, err
+	}
+	return unaddressed(post, acct), nil
+}
+
+// addressed returns d as SendMessage sends it to acct: direct, its text
+// starting with "@acct " unless it already mentions acct there. It reports
+// whether it added the mention.
+func addressed(d providers.Draft, acct account) (providers.Draft, bool) {
 	mention := "@" + acct.Acct
 	added := false
 	if !strings.HasPrefix(d.Text, mention+" ") && !strings.HasPrefix(d.Text, mention+"\n") {
@@ -72,19 +84,20 @@ func (c *Client) SendMessage(ctx context.Context, to string, d providers.Draft) 
 		added = true
 	}
 	d.Visibility = providers.VisibilityDirect
-	post, err := c.create(ctx, "send-message", d)
-	if err != nil || !added {
-		return post, err
-	}
-	// The mention that addresses the message is not part of what the
-	// caller wrote: Text is the draft's body, as for Publish.
+	return d, added
+}
+
+// unaddressed removes from post's text the mention that addresses the
+// message to acct: it is not part of what the caller wrote, and Text is
+// the draft's body, as for Publish.
+func unaddressed(post providers.Post, acct account) providers.Post {
 	for _, m := range []string{"@" + acct.Acct, "@" + acct.Username} {
 		if rest, ok := strings.CutPrefix(post.Text, m); ok && (strings.HasPrefix(rest, " ") || strings.HasPrefix(rest, "\n")) {
 			post.Text = rest[1:]
 			break
 		}
 	}
-	return post, nil
+	return post
 }
 
 // resolveAccount finds an account by id or handle.
@@ -186,7 +199,7 @@ func (c *Client) create(ctx context.Context, op string, d providers.Draft) (prov
 		if ctx.Err() != nil {
 			return providers.Post{}, unknownOutcome(op, err)
 		}
-		post, found, rerr := c.readBack(ctx, d, started.Add(-c.cfg.readBack))
+		post, found, rerr := c.readBack(ctx, d, started.Add(-c.cfg.readBack), "")
 		if rerr != nil {
 			return providers.Post{}, unknownOutcome(op, errors.Join(err, fmt.Errorf("read-back: %w", rerr)))
 		}
@@ -241,8 +254,11 @@ func shortMentions(s string) string {
 }
 
 // readBack looks among the account's statuses created since for one that
-// publishing d would have created.
-func (c *Client) readBack(ctx context.Context, d providers.Draft, since time.Time) (providers.Post, bool, error) {
+// publishing d would have created: the same text, with mentions written
+// "@user@domain" in d or shortened to "@user" as servers render them, the
+// same reply target, visibility and number of attachments. When recipient
+// (a canonical handle) is not empty, the status must also mention it.
+func (c *Client) readBack(ctx context.Context, d providers.Draft, since time.Time, recipient string) (providers.Post, bool, error) {
 	short := d
 	short.Text = shortMentions(d.Text)
 	short.Signature = shortMentions(d.Signature)
@@ -255,6 +271,12 @@ func (c *Client) readBack(ctx context.Context, d providers.Draft, since time.Tim
 			continue
 		}
 		if want != "" && p.Visibility != visibilityFrom(want) {
+			continue
+		}
+		if want == "" && p.Visibility == providers.VisibilityDirect {
+			continue // the default visibility is never direct
+		}
+		if recipient != "" && !mentions(p, recipient) {
 			continue
 		}
 		if providers.MatchesDraft(p, d) || providers.MatchesDraft(p, short) {
@@ -347,6 +369,7 @@ func escapeQuotes(s string) string {
 }
 
 // Delete deletes one of the account's statuses (DELETE /api/v1/statuses/:id).
+// The client forgets it created the status (see Publish).
 // A status that no longer exists gives an error wrapping
 // providers.ErrNotFound.
 func (c *Client) Delete(ctx context.Context, post providers.Ref) error {
@@ -356,6 +379,9 @@ func (c *Client) Delete(ctx context.Context, post providers.Ref) error {
 	_, err := c.tr.Do(ctx, &transport.Request{
 		Operation: "delete", Method: http.MethodDelete, Path: "api/v1/statuses/" + url.PathEscape(post.ID),
 	})
+	if err == nil || errors.Is(err, providers.ErrNotFound) {
+		c.forgetCreate(post.ID)
+	}
 	return err
 }
 
@@ -438,4 +464,17 @@ func (c *Client) rememberCreate(op, key string, p providers.Post) {
 		}
 	}
 	c.recent[op+"\x00"+key] = recentPost{post: p, at: now}
+}
+
+// forgetCreate drops the record of a created post once it is deleted, so
+// that publishing the draft again creates it again and FindPublished no
+// longer reports it.
+func (c *Client) forgetCreate(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k, r := range c.recent {
+		if r.post.ID == id {
+			delete(c.recent, k)
+		}
+	}
 }
