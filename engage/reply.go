@@ -397,9 +397,14 @@ func (in *Inbox) Reject(ctx context.Context, replyID, reviewer, reason string) (
 //     taken over;
 //   - the draft carries the reply's idempotency key on every attempt;
 //   - when an earlier attempt's outcome is unknown (the platform may have
-//     published it), the account's recent posts are read back
-//     (providers.FindPublished) and a match is recorded as the result
-//     instead of publishing again;
+//     published it), what was published since the first attempt is read
+//     back (providers.FindPublished for posts, providers.FindSent for
+//     direct messages) and a match is recorded as the result instead of
+//     publishing again; a direct message whose provider cannot be read
+//     back is marked failed, asking for a manual check, rather than sent
+//     twice;
+//   - the provider call is bounded to three quarters of the send lease,
+//     and its outcome is recorded even if ctx is cancelled;
 //   - the outcome is stored with the conversation's new state, the response
 //     sample and the audit entry in one atomic write.
 //
@@ -430,32 +435,62 @@ func (in *Inbox) Send(ctx context.Context, replyID string) (Reply, error) {
 	}
 	draft := r.Draft()
 	if r.State == ReplyUnknown || r.State == ReplySending {
-		post, found, err := providers.FindPublished(ctx, a.provider, draft, r.AttemptedAt.Add(-in.cfg.readBack))
+		// Read back from the first attempt: any attempt since may have
+		// been applied.
+		first := r.FirstAttemptedAt
+		if first.IsZero() {
+			first = r.AttemptedAt // stored before FirstAttemptedAt existed
+		}
+		since := first.Add(-in.cfg.readBack)
+		var (
+			post  providers.Post
+			found bool
+		)
+		if r.Direct {
+			post, found, err = providers.FindSent(ctx, a.provider, r.To, draft, since)
+		} else {
+			post, found, err = providers.FindPublished(ctx, a.provider, draft, since)
+		}
 		switch {
 		case err == nil && found:
 			in.log.Info("engage: read-back found the reply of an earlier attempt", "reply", r.ID, "post", post.ID)
-			return in.complete(ctx, r, post, "found by read-back")
+			return in.complete(context.WithoutCancel(ctx), r, post, "found by read-back")
+		case err != nil && r.Direct && errors.Is(err, providers.ErrUnsupported):
+			// Public posts can be listed, but a direct message cannot be
+			// read back here: sending again could deliver it twice.
+			return in.failed(ctx, r, fmt.Errorf("an earlier attempt (at %s) may have delivered this direct message to %s, and %s cannot check whether it did; "+
+				"check the conversation on the platform by hand and reply again only if it is missing: %w",
+				r.AttemptedAt.Format(time.RFC3339), r.To, r.Platform, err))
 		case err != nil && !errors.Is(err, providers.ErrUnsupported):
 			return r, fmt.Errorf("engage: send reply %s: read back before sending again: %w", r.ID, err)
 		}
-		// Not published (or no way to read back: the idempotency key is
-		// the only protection left).
+		// Not published (or no way to read back posts: the idempotency
+		// key is the only protection left).
 	}
 	r.State, r.Attempts, r.AttemptedAt, r.Error = ReplySending, r.Attempts+1, now, ""
+	if r.FirstAttemptedAt.IsZero() {
+		r.FirstAttemptedAt = now
+	}
 	if r, err = in.store.UpdateReply(ctx, r); err != nil {
 		if errors.Is(err, ErrConflict) {
 			return r, fmt.Errorf("engage: send reply %s: %w", replyID, ErrBusy)
 		}
 		return r, err
 	}
+	// The call must end well within the lease, so that no other sender
+	// takes the reply over while it may still be applied.
+	callCtx, cancel := context.WithTimeout(ctx, in.cfg.sendLease*3/4)
+	defer cancel()
 	var post providers.Post
 	if r.Direct {
-		post, err = providers.SendMessage(ctx, a.provider, r.To, draft)
+		post, err = providers.SendMessage(callCtx, a.provider, r.To, draft)
 	} else {
-		post, err = providers.Publish(ctx, a.provider, draft)
+		post, err = providers.Publish(callCtx, a.provider, draft)
 	}
+	// Record the outcome even if the caller has gone: a reply left in
+	// "sending" would wait for the lease and a read-back.
 	if err == nil {
-		return in.complete(ctx, r, post, "")
+		return in.complete(context.WithoutCancel(ctx), r, post, "")
 	}
 	return in.failed(ctx, r, err)
 }

@@ -345,7 +345,10 @@ type Reply struct {
 	ApprovedBy     string     `json:"approved_by,omitempty"`
 	Attempts       int        `json:"attempts"`
 	AttemptedAt    time.Time  `json:"attempted_at,omitzero"`
-	SentAt         time.Time  `json:"sent_at,omitzero"`
+	// FirstAttemptedAt is when the reply was first claimed for sending;
+	// a read-back after an unknown outcome looks from there.
+	FirstAttemptedAt time.Time `json:"first_attempted_at,omitzero"`
+	SentAt           time.Time `json:"sent_at,omitzero"`
 	// Post is the published reply.
 	Post      providers.Ref `json:"post,omitzero"`
 	Error     string        `json:"error,omitempty"`
