@@ -337,6 +337,7 @@ type call struct {
 	mime      string     // content type of body
 	retrySafe bool       // POST that may be repeated (client-chosen rkey, deletes)
 	proxy     string     // atproto-proxy header value
+	bucket    string     // rate-limit bucket ("" = the shared one)
 }
 
 // xrpc sends a call with the current session, refreshing it first when it
@@ -372,6 +373,7 @@ func (c *Client) send(ctx context.Context, k call, out any) error {
 		Query:     k.query,
 		Header:    h,
 		RetrySafe: k.retrySafe,
+		Bucket:    k.bucket,
 	}
 	if k.method == http.MethodPost {
 		switch {

@@ -19,6 +19,11 @@ import (
 	"github.com/rapportkit/rapport/providers"
 )
 
+// writeBucket is the rate-limit bucket of repository writes: the PDS limits
+// them in write points per hour, apart from reads, and their headers must not
+// pace every read to the hourly write budget.
+const writeBucket = "write"
+
 // Publish creates an app.bsky.feed.post record (com.atproto.repo.createRecord)
 // with facets for mentions (resolved to DIDs), links and hashtags, a reply
 // reference with the thread's root and parent when d.ReplyTo is set,
@@ -253,7 +258,7 @@ func (c *Client) uploadImages(ctx context.Context, media []providers.Upload) (*r
 func (c *Client) createRecord(ctx context.Context, op, did, collection, rkey string, record any) (strongRef, json.RawMessage, error) {
 	in := map[string]any{"repo": did, "collection": collection, "rkey": rkey, "record": record}
 	var out strongRef
-	err := c.xrpc(ctx, call{op: op, method: http.MethodPost, nsid: "com.atproto.repo.createRecord", input: in, retrySafe: true}, &out)
+	err := c.xrpc(ctx, call{op: op, method: http.MethodPost, nsid: "com.atproto.repo.createRecord", input: in, retrySafe: true, bucket: writeBucket}, &out)
 	if err == nil {
 		if out.URI == "" {
 			out.URI = atURI{did, collection, rkey}.String()
@@ -305,7 +310,7 @@ func (c *Client) getRecord(ctx context.Context, op, repo, collection, rkey strin
 
 func (c *Client) deleteRecord(ctx context.Context, op, repo, collection, rkey string) error {
 	in := map[string]string{"repo": repo, "collection": collection, "rkey": rkey}
-	return c.xrpc(ctx, call{op: op, method: http.MethodPost, nsid: "com.atproto.repo.deleteRecord", input: in, retrySafe: true}, nil)
+	return c.xrpc(ctx, call{op: op, method: http.MethodPost, nsid: "com.atproto.repo.deleteRecord", input: in, retrySafe: true, bucket: writeBucket}, nil)
 }
 
 // ownRecord checks that uri names a record in the client's repository and
