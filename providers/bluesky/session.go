@@ -147,26 +147,75 @@ func (m *sessionManager) renew(ctx context.Context, failed string) (session, err
 }
 
 // replace refreshes s, or creates a new session when it cannot be
-// refreshed. The caller holds the lock.
+// refreshed. Before giving up or creating a session it adopts a session
+// that another process sharing the token store saved meanwhile (a refresh
+// there rotates the refresh JWT and revokes the one s holds). The caller
+// holds the lock.
 func (m *sessionManager) replace(ctx context.Context, s session) (session, error) {
-	if s.Refresh != "" && (s.RefreshExp.IsZero() || m.cfg.now().Before(s.RefreshExp)) {
+	var rejectedErr error
+	if m.refreshable(s) {
 		ns, err := m.refresh(ctx, s)
 		if err == nil {
 			return ns, nil
 		}
-		if !errors.Is(err, providers.ErrUnauthorized) && !errors.Is(err, providers.ErrInvalidInput) {
+		if !rejected(err) {
 			// A network blip or an outage: keep the session, try later.
 			return session{}, err
 		}
 		m.cfg.logger.InfoContext(ctx, "bluesky: refresh token rejected", "did", s.DID, "err", err)
-		if m.cfg.password == "" {
-			return session{}, opError("session", providers.ErrUnauthorized, "saved session can no longer be refreshed and no app password is configured: %v", err)
-		}
+		rejectedErr = err
+	}
+	if ns, ok, err := m.reload(ctx, s); ok || err != nil {
+		return ns, err
 	}
 	if m.cfg.password == "" {
+		if rejectedErr != nil {
+			return session{}, opError("session", providers.ErrUnauthorized, "saved session can no longer be refreshed and no app password is configured: %v", rejectedErr)
+		}
 		return session{}, opError("session", providers.ErrUnauthorized, "no saved session under %q and no app password configured", m.cfg.storeKey)
 	}
 	return m.create(ctx)
+}
+
+// refreshable reports whether s holds a refresh JWT that has not expired.
+func (m *sessionManager) refreshable(s session) bool {
+	return s.Refresh != "" && (s.RefreshExp.IsZero() || m.cfg.now().Before(s.RefreshExp))
+}
+
+// rejected reports whether err is the PDS refusing a token (as opposed to
+// a transient failure).
+func rejected(err error) bool {
+	return errors.Is(err, providers.ErrUnauthorized) || errors.Is(err, providers.ErrInvalidInput)
+}
+
+// reload reads the token store again and, when it holds a session other
+// than failed (a different refresh JWT), makes that the live session:
+// as it is while its access JWT is fresh, refreshed otherwise. ok is false
+// when there is no such session or it cannot be used either; err reports
+// a transient failure refreshing it. The caller holds the lock.
+func (m *sessionManager) reload(ctx context.Context, failed session) (s session, ok bool, err error) {
+	saved, found := m.load(ctx)
+	if !found || saved.Refresh == failed.Refresh {
+		return session{}, false, nil
+	}
+	if m.fresh(saved) {
+		m.set(saved)
+		m.cfg.logger.InfoContext(ctx, "bluesky: adopted session saved by another process", "did", saved.DID)
+		return saved, true, nil
+	}
+	if !m.refreshable(saved) {
+		return session{}, false, nil
+	}
+	ns, err := m.refresh(ctx, saved)
+	if err == nil {
+		m.cfg.logger.InfoContext(ctx, "bluesky: refreshed session saved by another process", "did", ns.DID)
+		return ns, true, nil
+	}
+	if !rejected(err) {
+		return session{}, false, err
+	}
+	m.cfg.logger.InfoContext(ctx, "bluesky: saved session's refresh token rejected too", "did", saved.DID, "err", err)
+	return session{}, false, nil
 }
 
 func (m *sessionManager) create(ctx context.Context) (session, error) {

@@ -272,3 +272,85 @@ func TestDIDLogin(t *testing.T) {
 		t.Errorf("DID = %q, want %q", did, e.bob)
 	}
 }
+
+// TestSessionRotatedByAnotherProcessIsAdopted covers processes sharing one
+// token store: when one refreshes (the PDS rotates and revokes the refresh
+// JWT), the other's refresh is rejected and it must take up the saved
+// session instead of creating a new one or failing.
+func TestSessionRotatedByAnotherProcessIsAdopted(t *testing.T) {
+	for _, withPassword := range []bool{true, false} {
+		name := "store only"
+		if withPassword {
+			name = "with password"
+		}
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t)
+			ctx := context.Background()
+			a := e.client(t)
+			if _, err := a.Self(ctx); err != nil {
+				t.Fatal(err)
+			}
+			var b *bluesky.Client
+			if withPassword {
+				b = e.client(t)
+			} else {
+				var err error
+				if b, err = bluesky.New(e.srv.URL, e.options()...); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := b.Self(ctx); err != nil { // loads A's saved session
+				t.Fatal(err)
+			}
+			creates := e.srv.Calls("com.atproto.server.createSession")
+
+			// A refreshes; B's refresh JWT is now revoked. The saved
+			// access JWT is fresh: B takes it as it is.
+			e.clk.Advance(119 * time.Minute)
+			if _, err := a.Self(ctx); err != nil {
+				t.Fatal(err)
+			}
+			saved, _ := e.store.LoadToken(ctx, "bluesky:alice.test")
+			if _, err := b.Self(ctx); err != nil {
+				t.Fatalf("B after A rotated the refresh token: %v", err)
+			}
+			if n := e.srv.Calls("com.atproto.server.refreshSession"); n != 2 {
+				t.Errorf("refreshSession calls = %d, want 2 (A's, B's rejected one)", n)
+			}
+			if now, _ := e.store.LoadToken(ctx, "bluesky:alice.test"); now.RefreshToken != saved.RefreshToken {
+				t.Error("B replaced the saved session instead of adopting it")
+			}
+
+			// A refreshes again; by the time B needs a session the saved
+			// access JWT is about to expire too: B refreshes it with the
+			// saved refresh JWT.
+			e.clk.Advance(60 * time.Minute)
+			if _, err := a.Self(ctx); err != nil { // refresh not due yet: no call
+				t.Fatal(err)
+			}
+			e.clk.Advance(59 * time.Minute)
+			if _, err := a.Self(ctx); err != nil { // refreshes and rotates
+				t.Fatal(err)
+			}
+			e.clk.Advance(119 * time.Minute)
+			if _, err := b.Self(ctx); err != nil {
+				t.Fatalf("B after A's session neared expiry: %v", err)
+			}
+			// 2 before, +1 for A, +1 for B's rejected one, +1 for B
+			// refreshing the saved session.
+			if n := e.srv.Calls("com.atproto.server.refreshSession"); n != 5 {
+				t.Errorf("refreshSession calls = %d, want 5", n)
+			}
+			if n := e.srv.Calls("com.atproto.server.createSession"); n != creates {
+				t.Errorf("createSession calls = %d, want %d (none by B)", n, creates)
+			}
+			// A in turn adopts what B saved.
+			if _, err := a.Self(ctx); err != nil {
+				t.Fatalf("A after B rotated the refresh token: %v", err)
+			}
+			if n := e.srv.Calls("com.atproto.server.createSession"); n != creates {
+				t.Errorf("createSession calls = %d, want %d", n, creates)
+			}
+		})
+	}
+}
