@@ -134,6 +134,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 		// As many idle as open connections: reconnecting costs a password hash
 		// exchange, which under load churned connections and cost CPU.
 		sqldb.SetMaxIdleConns(16)
+		sqldb.SetConnMaxIdleTime(5 * time.Minute)
 	}
 	db := &DB{sql: sqldb, dialect: dialect, cfg: cfg}
 	if err := sqldb.PingContext(ctx); err != nil {
