@@ -2,7 +2,6 @@ package bluesky
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -254,38 +253,13 @@ func stripSentinel(err error) error {
 	return err
 }
 
-// dmCursor is the position just after one direct message: its sentAt and
-// ID (message IDs sort in the order they were sent). It is encoded
-// opaquely.
-type dmCursor struct {
-	SentAt string `json:"s"`
-	ID     string `json:"i"`
-}
-
-func (dc dmCursor) encode() string {
-	b, _ := json.Marshal(dc)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func decodeDMCursor(s string) (dmCursor, bool) {
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return dmCursor{}, false
-	}
-	var dc dmCursor
-	if json.Unmarshal(b, &dc) != nil || dc.ID == "" || parseTime(dc.SentAt).IsZero() {
-		return dmCursor{}, false
-	}
-	return dc, true
-}
-
 // after reports whether message m was sent after position p.
-func (m messageView) after(p dmCursor) bool {
-	mt, pt := parseTime(m.SentAt), parseTime(p.SentAt)
+func (m messageView) after(p position) bool {
+	mt, pt := parseTime(m.SentAt), parseTime(p.At)
 	if !mt.Equal(pt) {
 		return mt.After(pt)
 	}
-	return m.ID > p.ID
+	return m.ID > p.Key
 }
 
 // receivedDM is a message from another member with the conversation it
@@ -304,10 +278,10 @@ type receivedDM struct {
 // service get an error wrapping ErrUnsupported, as in SendMessage.
 func (c *Client) DirectMessages(ctx context.Context, opts providers.InboxOptions) iter.Seq2[providers.Interaction, error] {
 	const op = "direct-messages"
-	var since dmCursor
+	var since position
 	if opts.Since != "" {
 		var ok bool
-		if since, ok = decodeDMCursor(opts.Since); !ok {
+		if since, ok = decodePosition(opts.Since); !ok {
 			return providers.Fail[providers.Interaction](opError(op, providers.ErrInvalidInput, "cursor %q was not made by this adapter", opts.Since))
 		}
 	}
@@ -345,7 +319,7 @@ func (c *Client) DirectMessages(ctx context.Context, opts providers.InboxOptions
 				Author:     m.author,
 				Post:       messagePost(m.msg, m.convoID, m.author),
 				OccurredAt: parseTime(m.msg.SentAt),
-				Cursor:     dmCursor{SentAt: m.msg.SentAt, ID: m.msg.ID}.encode(),
+				Cursor:     position{At: m.msg.SentAt, Key: m.msg.ID}.encode(),
 			}
 			if !yield(it, nil) {
 				return
@@ -356,15 +330,15 @@ func (c *Client) DirectMessages(ctx context.Context, opts providers.InboxOptions
 
 // receivedDMs collects the messages sent to self after since (when
 // hasSince) or the newest limit, oldest first.
-func (c *Client) receivedDMs(ctx context.Context, self string, since dmCursor, hasSince bool, limit int) ([]receivedDM, error) {
+func (c *Client) receivedDMs(ctx context.Context, self string, since position, hasSince bool, limit int) ([]receivedDM, error) {
 	const op = "direct-messages"
 	var out []receivedDM
 	newestFirst := func() {
 		slices.SortFunc(out, func(a, b receivedDM) int {
 			switch {
-			case a.msg.after(dmCursor{SentAt: b.msg.SentAt, ID: b.msg.ID}):
+			case a.msg.after(position{At: b.msg.SentAt, Key: b.msg.ID}):
 				return -1
-			case b.msg.after(dmCursor{SentAt: a.msg.SentAt, ID: a.msg.ID}):
+			case b.msg.after(position{At: a.msg.SentAt, Key: a.msg.ID}):
 				return 1
 			}
 			return 0
@@ -398,7 +372,7 @@ func (c *Client) receivedDMs(ctx context.Context, self string, since dmCursor, h
 			if limit > 0 && len(out) >= limit {
 				newestFirst()
 				out = out[:limit]
-				if k := out[limit-1].msg; !last.after(dmCursor{SentAt: k.SentAt, ID: k.ID}) {
+				if k := out[limit-1].msg; !last.after(position{At: k.SentAt, Key: k.ID}) {
 					return finishDMs(out), nil
 				}
 			}
@@ -434,9 +408,9 @@ func (c *Client) receivedDMs(ctx context.Context, self string, since dmCursor, h
 func finishDMs(out []receivedDM) []receivedDM {
 	slices.SortFunc(out, func(a, b receivedDM) int {
 		switch {
-		case b.msg.after(dmCursor{SentAt: a.msg.SentAt, ID: a.msg.ID}):
+		case b.msg.after(position{At: a.msg.SentAt, Key: a.msg.ID}):
 			return -1
-		case a.msg.after(dmCursor{SentAt: b.msg.SentAt, ID: b.msg.ID}):
+		case a.msg.after(position{At: b.msg.SentAt, Key: b.msg.ID}):
 			return 1
 		}
 		return 0
@@ -446,7 +420,7 @@ func finishDMs(out []receivedDM) []receivedDM {
 
 // convoMessages pages back through one conversation (newest first) and
 // returns the messages from other members after since, or at most limit.
-func (c *Client) convoMessages(ctx context.Context, convoID, self string, since dmCursor, hasSince bool, limit int) ([]messageView, error) {
+func (c *Client) convoMessages(ctx context.Context, convoID, self string, since position, hasSince bool, limit int) ([]messageView, error) {
 	const op = "direct-messages"
 	var out []messageView
 	cursor := ""

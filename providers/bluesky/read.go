@@ -91,28 +91,29 @@ func (c *Client) Followers(ctx context.Context, opts providers.FollowersOptions)
 	})
 }
 
-// inboxCursor is the position just after one notification: the
-// notification's indexedAt and URI. It is encoded opaquely.
-type inboxCursor struct {
-	IndexedAt string `json:"t"`
-	URI       string `json:"u"`
+// position is an opaque cursor: the place just after one item of a
+// time-ordered stream, as the item's timestamp and a key that breaks ties
+// (a notification's indexedAt and URI, a direct message's sentAt and ID).
+type position struct {
+	At  string `json:"t"`
+	Key string `json:"u"`
 }
 
-func (ic inboxCursor) encode() string {
-	b, _ := json.Marshal(ic)
+func (p position) encode() string {
+	b, _ := json.Marshal(p)
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-func decodeInboxCursor(s string) (inboxCursor, bool) {
+func decodePosition(s string) (position, bool) {
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
-		return inboxCursor{}, false
+		return position{}, false
 	}
-	var ic inboxCursor
-	if json.Unmarshal(b, &ic) != nil || ic.URI == "" || parseTime(ic.IndexedAt).IsZero() {
-		return inboxCursor{}, false
+	var p position
+	if json.Unmarshal(b, &p) != nil || p.Key == "" || parseTime(p.At).IsZero() {
+		return position{}, false
 	}
-	return ic, true
+	return p, true
 }
 
 // reasonKinds maps notification reasons to interaction kinds.
@@ -132,10 +133,10 @@ var reasonKinds = map[string]providers.InteractionKind{
 // Since is empty) and then yields oldest first, each with the Cursor to
 // resume after it.
 func (c *Client) Interactions(ctx context.Context, opts providers.InboxOptions) iter.Seq2[providers.Interaction, error] {
-	var since inboxCursor
+	var since position
 	if opts.Since != "" {
 		var ok bool
-		if since, ok = decodeInboxCursor(opts.Since); !ok {
+		if since, ok = decodePosition(opts.Since); !ok {
 			return providers.Fail[providers.Interaction](opError("inbox", providers.ErrInvalidInput, "cursor %q was not made by this adapter", opts.Since))
 		}
 	}
@@ -158,7 +159,7 @@ func (c *Client) Interactions(ctx context.Context, opts providers.InboxOptions) 
 	if opts.Since != "" {
 		limit = 0
 	}
-	sinceTime := parseTime(since.IndexedAt)
+	sinceTime := parseTime(since.At)
 	return func(yield func(providers.Interaction, error) bool) {
 		if err := ctx.Err(); err != nil {
 			yield(providers.Interaction{}, err)
@@ -187,7 +188,7 @@ func (c *Client) Interactions(ctx context.Context, opts providers.InboxOptions) 
 			for _, n := range out.Notifications {
 				if opts.Since != "" {
 					t := parseTime(n.IndexedAt)
-					if n.URI == since.URI || t.Before(sinceTime) {
+					if n.URI == since.Key || t.Before(sinceTime) {
 						break pages // reached what the caller has seen
 					}
 				}
@@ -227,7 +228,7 @@ func (c *Client) interaction(n notification) providers.Interaction {
 		ID:         n.URI,
 		Author:     n.Author.account(),
 		OccurredAt: parseTime(n.IndexedAt),
-		Cursor:     inboxCursor{IndexedAt: n.IndexedAt, URI: n.URI}.encode(),
+		Cursor:     position{At: n.IndexedAt, Key: n.URI}.encode(),
 	}
 	switch it.Kind {
 	case providers.Mention, providers.Reply, providers.Quote:
